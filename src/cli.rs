@@ -1,0 +1,212 @@
+//! The command line: clap arguments turned into one `Settings` value.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use fwlint::ruleset::{Goal, Severity};
+use fwlint::walk::WalkOptions;
+use fwlint::{Error, Settings};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+const ABOUT: &str = "Audits whether a repository's ML framework (PyTorch or TensorFlow) fits what the project is for.";
+
+const AFTER: &str = "Examples:
+  fwlint check .                      lint the current repository
+  fwlint check repo --format json     the stable JSON report
+  fwlint check --goal research        declare the project's goal
+  fwlint explain repo                 the evidence behind every number
+  fwlint rule FW104                   what a finding means and how to fix it
+
+Exit codes: 0 no findings at or above --fail-on, 1 findings, 2 fwlint could not run.";
+
+#[derive(Parser, Debug)]
+#[command(name = "fwlint", version, about = ABOUT, after_help = AFTER)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Lint repositories: frameworks, goals, verdict and findings.
+    Check(CheckArgs),
+    /// Print every signal found, one JSON object a line.
+    Signals(SignalsArgs),
+    /// Show the evidence and arithmetic behind every goal and framework.
+    Explain(ScanArgs),
+    /// List the finding rules.
+    Rules(ColorArgs),
+    /// Show one rule's documentation.
+    Rule {
+        /// The rule code, e.g. FW104.
+        code: String,
+        #[command(flatten)]
+        color: ColorArgs,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ColorArgs {
+    /// When to use colour (NO_COLOR is respected under `auto`).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ScanArgs {
+    /// Files or folders to scan [default: .]
+    pub paths: Vec<PathBuf>,
+    /// Declare a goal the project is for (repeatable): learning, research, llm,
+    /// prototyping, enterprise-deployment, mobile, embedded, browser,
+    /// ml-pipelines, google-cloud.
+    #[arg(long = "goal", value_name = "ID", value_parser = parse_goal)]
+    pub goals: Vec<Goal>,
+    /// A config file (TOML): `goals = [...]`, `fail-on = "..."`.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Do not honour .gitignore, .ignore or .fwlintignore files.
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Walk hidden files and folders too.
+    #[arg(long)]
+    pub hidden: bool,
+    /// Worker threads (0: one per core).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+    #[command(flatten)]
+    pub color: ColorArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub scan: ScanArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+}
+
+#[derive(Args, Debug)]
+pub struct SignalsArgs {
+    #[command(flatten)]
+    pub scan: ScanArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SignalFormat::Jsonl)]
+    pub format: SignalFormat,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignalFormat {
+    Jsonl,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailOn {
+    Info,
+    Warning,
+    Error,
+    Never,
+}
+
+impl FailOn {
+    pub fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Never => None,
+        }
+    }
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    pub fn enabled(self, terminal: bool) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        }
+    }
+}
+
+fn parse_goal(s: &str) -> Result<Goal, String> {
+    Goal::parse(s).ok_or_else(|| {
+        let ids: Vec<&str> = Goal::ALL.iter().map(|g| g.as_str()).collect();
+        format!("unknown goal `{s}`; expected one of: {}", ids.join(", "))
+    })
+}
+
+/// The config file's keys; unknown keys are an error naming the line.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Config {
+    #[serde(default)]
+    pub goals: Vec<Goal>,
+    pub fail_on: Option<FailOn>,
+}
+
+pub fn load_config(path: &Path) -> Result<Config, Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+        Error::Config {
+            path: path.to_path_buf(),
+            message: match line {
+                Some(l) => format!("line {l}: {}", e.message()),
+                None => e.message().to_string(),
+            },
+        }
+    })
+}
+
+impl ScanArgs {
+    /// Settings for the library, and the config (for `fail-on`).
+    pub fn settings(&self) -> Result<(Settings, Config), Error> {
+        let config = match &self.config {
+            Some(p) => load_config(p)?,
+            None => Config::default(),
+        };
+        let mut goals = self.goals.clone();
+        for g in &config.goals {
+            if !goals.contains(g) {
+                goals.push(*g);
+            }
+        }
+        let settings = Settings {
+            paths: self.paths.clone(),
+            walk: WalkOptions {
+                no_ignore: self.no_ignore,
+                hidden: self.hidden,
+                threads: self.threads,
+            },
+            goals,
+        };
+        Ok((settings, config))
+    }
+}

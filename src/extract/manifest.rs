@@ -1,0 +1,362 @@
+//! Python dependency manifests: pyproject.toml (PEP 621, PEP 735, Poetry, PDM,
+//! uv), setup.cfg, Pipfile and conda environment files. Read statically.
+
+use super::requirements::{is_dev_name, requirement_name};
+use crate::signal::{Context, Extracted, Signal, SignalKind, to_u32};
+use toml::{Table, Value};
+
+/// Finds where a dependency is written, for the finding's location: the first
+/// occurrence of `needle` as a whole word at or after byte `from`.
+pub struct Locator<'t> {
+    text: &'t str,
+}
+
+impl<'t> Locator<'t> {
+    pub fn new(text: &'t str) -> Self {
+        Locator { text }
+    }
+
+    pub fn find(&self, needle: &str) -> (u32, u32) {
+        let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '-' || c == '_');
+        let mut from = 0;
+        while let Some(pos) = self.text[from..].find(needle) {
+            let at = from + pos;
+            let before = self.text[..at].chars().next_back();
+            let after = self.text[at + needle.len()..].chars().next();
+            if !word(before) && !word(after) {
+                return self.line_col(at);
+            }
+            from = at + needle.len().max(1);
+        }
+        (1, 1)
+    }
+
+    fn line_col(&self, at: usize) -> (u32, u32) {
+        let before = &self.text[..at];
+        let line = before.matches('\n').count() + 1;
+        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        (to_u32(line), to_u32(col))
+    }
+}
+
+fn push_dep(
+    out: &mut Extracted,
+    loc: &Locator,
+    prefix: &str,
+    name: &str,
+    written: &str,
+    ctx: &[Context],
+) {
+    let (line, column) = loc.find(written);
+    let signal = Signal::new(
+        SignalKind::Dependency,
+        format!("{prefix}:{name}"),
+        line,
+        column,
+    );
+    out.push(signal.with_context(ctx));
+}
+
+fn push_specs<'v>(
+    out: &mut Extracted,
+    loc: &Locator,
+    specs: impl Iterator<Item = &'v Value>,
+    ctx: &[Context],
+) {
+    for spec in specs.filter_map(Value::as_str) {
+        if let Some(name) = requirement_name(spec) {
+            push_dep(out, loc, "pypi", &name, spec, ctx);
+        }
+    }
+}
+
+fn group_context(name: &str) -> Context {
+    if is_dev_name(name) {
+        Context::Dev
+    } else {
+        Context::Optional
+    }
+}
+
+fn parse_toml(text: &str, what: &str, out: &mut Extracted) -> Option<Table> {
+    match text.parse::<Table>() {
+        Ok(t) => Some(t),
+        Err(e) => {
+            let line = e.span().map_or(1, |s| {
+                text[..s.start.min(text.len())].matches('\n').count() + 1
+            });
+            out.diagnose(
+                "FW002",
+                to_u32(line),
+                1,
+                format!("invalid {what}: {}", e.message()),
+            );
+            None
+        }
+    }
+}
+
+fn table<'v>(value: Option<&'v Value>, key: &str) -> Option<&'v Value> {
+    value?.as_table()?.get(key)
+}
+
+fn array(value: Option<&Value>) -> impl Iterator<Item = &Value> {
+    value.and_then(Value::as_array).into_iter().flatten()
+}
+
+/// pyproject.toml.
+pub fn pyproject(text: &str, out: &mut Extracted) {
+    let Some(doc) = parse_toml(text, "TOML", out) else {
+        return;
+    };
+    let loc = Locator::new(text);
+    let root = Some(&doc).map(|t| t as &Table);
+    let project = root.and_then(|t| t.get("project"));
+    push_specs(out, &loc, array(table(project, "dependencies")), &[]);
+    if let Some(extras) = table(project, "optional-dependencies").and_then(Value::as_table) {
+        for deps in extras.values() {
+            push_specs(out, &loc, array(Some(deps)), &[Context::Optional]);
+        }
+    }
+    if let Some(groups) = doc.get("dependency-groups").and_then(Value::as_table) {
+        for (name, deps) in groups {
+            push_specs(out, &loc, array(Some(deps)), &[group_context(name)]);
+        }
+    }
+    let tool = doc.get("tool");
+    let poetry = table(tool, "poetry");
+    poetry_deps(out, &loc, table(poetry, "dependencies"), &[]);
+    poetry_deps(
+        out,
+        &loc,
+        table(poetry, "dev-dependencies"),
+        &[Context::Dev],
+    );
+    if let Some(groups) = table(poetry, "group").and_then(Value::as_table) {
+        for (name, group) in groups {
+            let ctx = [group_context(name)];
+            poetry_deps(out, &loc, table(Some(group), "dependencies"), &ctx);
+        }
+    }
+    if let Some(groups) = table(table(tool, "pdm"), "dev-dependencies").and_then(Value::as_table) {
+        for deps in groups.values() {
+            push_specs(out, &loc, array(Some(deps)), &[Context::Dev]);
+        }
+    }
+    push_specs(
+        out,
+        &loc,
+        array(table(table(tool, "uv"), "dev-dependencies")),
+        &[Context::Dev],
+    );
+}
+
+fn poetry_deps(out: &mut Extracted, loc: &Locator, deps: Option<&Value>, ctx: &[Context]) {
+    let Some(deps) = deps.and_then(Value::as_table) else {
+        return;
+    };
+    for (name, spec) in deps {
+        if name == "python" {
+            continue;
+        }
+        let optional = spec
+            .as_table()
+            .and_then(|t| t.get("optional"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let mut ctx = ctx.to_vec();
+        if optional {
+            ctx.push(Context::Optional);
+        }
+        push_dep(out, loc, "pypi", name, name, &ctx);
+    }
+}
+
+/// Pipfile: `[packages]` and `[dev-packages]`.
+pub fn pipfile(text: &str, out: &mut Extracted) {
+    let Some(doc) = parse_toml(text, "Pipfile", out) else {
+        return;
+    };
+    let loc = Locator::new(text);
+    for (section, ctx) in [("packages", &[][..]), ("dev-packages", &[Context::Dev][..])] {
+        if let Some(deps) = doc.get(section).and_then(Value::as_table) {
+            for name in deps.keys() {
+                push_dep(out, &loc, "pypi", name, name, ctx);
+            }
+        }
+    }
+}
+
+/// setup.cfg: `[options] install_requires`, `tests_require` and
+/// `[options.extras_require]`, with INI continuation lines.
+pub fn setup_cfg(text: &str, out: &mut Extracted) {
+    let mut section = String::new();
+    let mut key_ctx: Option<Vec<Context>> = None;
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.split([';', '#']).next().unwrap_or("").trim_end();
+        let indented = raw.starts_with([' ', '\t']);
+        if line.trim().is_empty() {
+            continue;
+        }
+        if !indented && line.starts_with('[') {
+            section = line.trim_matches(['[', ']']).trim().to_ascii_lowercase();
+            key_ctx = None;
+            continue;
+        }
+        let value = if indented {
+            line.trim()
+        } else {
+            let Some((key, value)) = line.split_once(['=', ':']) else {
+                key_ctx = None;
+                continue;
+            };
+            key_ctx = cfg_key_context(&section, key.trim());
+            value.trim()
+        };
+        let Some(ctx) = &key_ctx else { continue };
+        if let Some(name) = requirement_name(value) {
+            let column = to_u32(raw.find(&name).unwrap_or(0) + 1);
+            let signal = Signal::new(
+                SignalKind::Dependency,
+                format!("pypi:{name}"),
+                to_u32(i + 1),
+                column,
+            );
+            out.push(signal.with_context(ctx));
+        }
+    }
+}
+
+fn cfg_key_context(section: &str, key: &str) -> Option<Vec<Context>> {
+    match (section, key) {
+        ("options", "install_requires") => Some(vec![]),
+        ("options", "tests_require") => Some(vec![Context::Dev]),
+        ("options.extras_require", name) => Some(vec![group_context(name)]),
+        _ => None,
+    }
+}
+
+/// A conda environment file: conda specs, and the `pip:` sub-list.
+pub fn conda_env(text: &str, out: &mut Extracted) {
+    let doc: serde_json::Value = match serde_saphyr::from_str(text) {
+        Ok(v) => v,
+        Err(e) => {
+            let msg = e.to_string();
+            out.diagnose("FW002", 1, 1, format!("invalid YAML: {}", first_line(&msg)));
+            return;
+        }
+    };
+    let loc = Locator::new(text);
+    let deps = doc.get("dependencies").and_then(|d| d.as_array());
+    for dep in deps.into_iter().flatten() {
+        if let Some(spec) = dep.as_str() {
+            if let Some(name) = conda_name(spec) {
+                push_dep(out, &loc, "conda", &name, spec, &[]);
+            }
+        } else if let Some(pip) = dep.get("pip").and_then(|p| p.as_array()) {
+            for spec in pip.iter().filter_map(|s| s.as_str()) {
+                if let Some(name) = requirement_name(spec) {
+                    push_dep(out, &loc, "pypi", &name, spec, &[]);
+                }
+            }
+        }
+    }
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or(s)
+}
+
+/// `conda-forge::pytorch=2.1=py3.11*` → `pytorch`; `pip` itself is not a dependency.
+fn conda_name(spec: &str) -> Option<String> {
+    let spec = spec.rsplit("::").next().unwrap_or(spec).trim();
+    let name: String = spec
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .collect();
+    (!name.is_empty() && name != "pip" && name != "python").then_some(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(out: &Extracted) -> Vec<String> {
+        out.signals
+            .iter()
+            .map(|s| {
+                let ctx: Vec<_> = s.context.iter().map(|c| c.as_str()).collect();
+                format!("{}:{}[{}]", s.line, s.key, ctx.join(","))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn pyproject_all_styles() {
+        let text = r#"
+[project]
+name = "demo"
+dependencies = ["torch>=2", "numpy"]
+[project.optional-dependencies]
+serve = ["fastapi"]
+[dependency-groups]
+dev = ["pytest"]
+[tool.poetry.dependencies]
+python = "^3.10"
+tensorflow = { version = "^2.15", optional = true }
+[tool.poetry.group.test.dependencies]
+hypothesis = "*"
+[tool.uv]
+dev-dependencies = ["ruff"]
+"#;
+        let mut out = Extracted::default();
+        pyproject(text, &mut out);
+        assert_eq!(
+            keys(&out),
+            [
+                "4:pypi:torch[]",
+                "4:pypi:numpy[]",
+                "6:pypi:fastapi[optional]",
+                "8:pypi:pytest[dev]",
+                "11:pypi:tensorflow[optional]",
+                "13:pypi:hypothesis[dev]",
+                "15:pypi:ruff[dev]"
+            ]
+        );
+    }
+
+    #[test]
+    fn broken_toml_is_a_diagnostic() {
+        let mut out = Extracted::default();
+        pyproject("[project\nname = 1\n", &mut out);
+        assert!(out.signals.is_empty());
+        assert_eq!(out.diagnostics[0].code, "FW002");
+    }
+
+    #[test]
+    fn setup_cfg_sections() {
+        let text = "[metadata]\nname = x\n[options]\ninstall_requires =\n    torch>=2.0\n    numpy ; python_version>'3.8'\n[options.extras_require]\ndocs = sphinx\n";
+        let mut out = Extracted::default();
+        setup_cfg(text, &mut out);
+        assert_eq!(
+            keys(&out),
+            ["5:pypi:torch[]", "6:pypi:numpy[]", "8:pypi:sphinx[dev]"]
+        );
+    }
+
+    #[test]
+    fn conda_environment() {
+        let text = "name: env\nchannels: [pytorch]\ndependencies:\n  - python=3.11\n  - pytorch::pytorch=2.1\n  - pip\n  - pip:\n    - transformers>=4.40\n";
+        let mut out = Extracted::default();
+        conda_env(text, &mut out);
+        assert_eq!(keys(&out), ["5:conda:pytorch[]", "8:pypi:transformers[]"]);
+    }
+
+    #[test]
+    fn pipfile_sections() {
+        let text = "[packages]\ntensorflow = \"*\"\n[dev-packages]\npytest = \"*\"\n";
+        let mut out = Extracted::default();
+        pipfile(text, &mut out);
+        assert_eq!(keys(&out), ["2:pypi:tensorflow[]", "4:pypi:pytest[dev]"]);
+    }
+}

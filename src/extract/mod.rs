@@ -1,0 +1,115 @@
+//! One extractor per file family. An extractor parses; it never judges.
+//! `extract_file` picks the extractor for a file's kind, handles encodings and
+//! binary content, and stamps every signal with its path and path contexts.
+
+pub mod manifest;
+pub mod notebook;
+pub mod python;
+pub mod readme;
+pub mod requirements;
+pub mod setup_py;
+
+use crate::ruleset::RuleSet;
+use crate::signal::{Extracted, Signal, SignalKind};
+use crate::walk::FileKind;
+
+/// Bytes sniffed for a NUL to tell binary from text, as git and ripgrep do.
+const SNIFF: usize = 8 * 1024;
+
+/// Signals of one file whose bytes have been read.
+pub fn extract_file(rel: &str, kind: FileKind, bytes: &[u8], rules: &RuleSet) -> Extracted {
+    let mut out = Extracted::default();
+    if memchr::memchr(0, &bytes[..bytes.len().min(SNIFF)]).is_some() {
+        out.diagnose(
+            "FW004",
+            1,
+            1,
+            format!(
+                "binary content in a file named as {}; skipped",
+                kind_name(kind)
+            ),
+        );
+        return finish(rel, out, rules);
+    }
+    let uri: Vec<&str> = rules.uri_prefixes().collect();
+    match kind {
+        FileKind::Python => {
+            let text = python::decode(bytes, &mut out);
+            python::extract(&text, false, &uri, &mut out);
+        }
+        FileKind::SetupPy => {
+            let text = python::decode(bytes, &mut out);
+            python::extract(&text, false, &uri, &mut out);
+            let parsed = python::parse(&text, false);
+            setup_py::extract(&text, parsed.syntax(), &mut out);
+        }
+        FileKind::Notebook => notebook::extract(&text_of(bytes, &mut out), &uri, &mut out),
+        FileKind::Requirements => requirements::extract(rel, &text_of(bytes, &mut out), &mut out),
+        FileKind::Pyproject => manifest::pyproject(&text_of(bytes, &mut out), &mut out),
+        FileKind::SetupCfg => manifest::setup_cfg(&text_of(bytes, &mut out), &mut out),
+        FileKind::Pipfile => manifest::pipfile(&text_of(bytes, &mut out), &mut out),
+        FileKind::CondaEnv => manifest::conda_env(&text_of(bytes, &mut out), &mut out),
+        FileKind::Readme => {
+            let (automaton, words) = rules.keywords();
+            readme::extract(&text_of(bytes, &mut out), automaton, words, &mut out);
+        }
+        FileKind::Other => {}
+    }
+    finish(rel, out, rules)
+}
+
+/// The signal a file's path alone gives, when a path rule matches it.
+pub fn path_signal(rel: &str, rules: &RuleSet) -> Option<Signal> {
+    rules.path_matches(rel).then(|| {
+        let mut s = Signal::new(SignalKind::Path, rel, 1, 1);
+        s.path = rel.to_string();
+        s
+    })
+}
+
+fn finish(rel: &str, mut out: Extracted, rules: &RuleSet) -> Extracted {
+    let contexts = rules.path_contexts(rel);
+    for s in &mut out.signals {
+        s.path = rel.to_string();
+        if !contexts.is_empty() {
+            s.context.extend_from_slice(&contexts);
+            s.context.sort();
+            s.context.dedup();
+        }
+    }
+    for d in &mut out.diagnostics {
+        d.path = rel.to_string();
+    }
+    out
+}
+
+fn text_of(bytes: &[u8], out: &mut Extracted) -> String {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_string(),
+        Err(_) => {
+            out.diagnose(
+                "FW003",
+                1,
+                1,
+                "file is not valid UTF-8; invalid bytes replaced".into(),
+            );
+            String::from_utf8_lossy(bytes).into_owned()
+        }
+    }
+}
+
+pub fn kind_name(kind: FileKind) -> &'static str {
+    match kind {
+        FileKind::Python => "Python source",
+        FileKind::SetupPy => "setup.py",
+        FileKind::Notebook => "a notebook",
+        FileKind::Requirements => "a requirements file",
+        FileKind::Pyproject => "pyproject.toml",
+        FileKind::SetupCfg => "setup.cfg",
+        FileKind::Pipfile => "Pipfile",
+        FileKind::CondaEnv => "a conda environment",
+        FileKind::Readme => "a README",
+        FileKind::Other => "other",
+    }
+}

@@ -1,0 +1,328 @@
+//! Folds signals into evidence per project unit: which frameworks are used and
+//! how strongly, which goals the project serves and how confidently. Every
+//! number is a sum of rule weights that the evidence lists.
+//!
+//! - A framework's score is, over the files that show it, the sum of each
+//!   file's strongest matching rule weight times its context multiplier.
+//! - A goal's score is the sum, over the rules that match, of each rule's
+//!   strongest occurrence (weight × context multiplier): a rule counts once.
+//!   Its confidence is `1 - exp(-score / scale)`.
+
+use crate::ruleset::{Goal, RuleSet, Target};
+use crate::signal::{Signal, SignalKind};
+use crate::walk::{FileEntry, FileKind};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One piece of evidence behind a framework or a goal.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Evidence {
+    /// How the signal reads, e.g. `import torch.nn`, `pypi:torch`.
+    pub signal: String,
+    pub path: String,
+    pub cell: Option<u32>,
+    pub line: u32,
+    pub column: u32,
+    pub weight: f64,
+    /// The rule file that gave the weight.
+    pub rule: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct FrameworkUse {
+    pub id: String,
+    pub score: f64,
+    pub files: usize,
+    pub evidence: Vec<Evidence>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct GoalScore {
+    pub goal: Goal,
+    pub score: f64,
+    pub confidence: f64,
+    pub primary: bool,
+    pub declared: bool,
+    pub evidence: Vec<Evidence>,
+}
+
+/// What one project unit (or the whole tree) shows.
+#[derive(Clone, Debug, Default)]
+pub struct UnitAnalysis {
+    /// `.` for the root, else the unit's folder.
+    pub path: String,
+    /// Frameworks at or above the threshold, strongest first.
+    pub frameworks: Vec<FrameworkUse>,
+    /// Goals at or above the confidence threshold, strongest first.
+    pub goals: Vec<GoalScore>,
+    /// Goals below the threshold, for `explain`.
+    pub weak_goals: Vec<GoalScore>,
+}
+
+impl UnitAnalysis {
+    pub fn uses(&self, framework: &str) -> Option<&FrameworkUse> {
+        self.frameworks.iter().find(|f| f.id == framework)
+    }
+
+    pub fn primary_goals(&self) -> impl Iterator<Item = &GoalScore> {
+        self.goals.iter().filter(|g| g.primary)
+    }
+}
+
+const EVIDENCE_SHOWN: usize = 5;
+
+/// Folders that start a project unit: those holding a manifest of their own.
+pub fn unit_roots(files: &[FileEntry]) -> Vec<String> {
+    let mut roots: BTreeSet<String> = BTreeSet::from([".".to_string()]);
+    for f in files {
+        let name = f.rel.rsplit('/').next().unwrap_or(&f.rel);
+        let starts_unit = match f.kind {
+            FileKind::Requirements => name.eq_ignore_ascii_case("requirements.txt"),
+            k => k.is_manifest(),
+        };
+        if starts_unit {
+            roots.insert(parent_dir(&f.rel).to_string());
+        }
+    }
+    roots.into_iter().collect()
+}
+
+pub fn parent_dir(rel: &str) -> &str {
+    rel.rsplit_once('/').map_or(".", |(dir, _)| dir)
+}
+
+/// The deepest unit root containing `path`.
+pub fn unit_of<'r>(path: &str, roots: &'r [String]) -> &'r str {
+    roots
+        .iter()
+        .filter(|r| r.as_str() == "." || path.starts_with(&format!("{r}/")))
+        .max_by_key(|r| if r.as_str() == "." { 0 } else { r.len() })
+        .map_or(".", String::as_str)
+}
+
+/// Shape signals of each unit: a unit with notebooks and no Python modules.
+pub fn layout_signals(files: &[FileEntry], roots: &[String]) -> Vec<Signal> {
+    let mut per_unit: BTreeMap<&str, (Option<&str>, usize)> = BTreeMap::new();
+    for f in files {
+        let unit = unit_of(&f.rel, roots);
+        let entry = per_unit.entry(unit).or_insert((None, 0));
+        match f.kind {
+            FileKind::Notebook if entry.0.is_none() => entry.0 = Some(&f.rel),
+            FileKind::Python => entry.1 += 1,
+            _ => {}
+        }
+    }
+    per_unit
+        .into_values()
+        .filter_map(|(notebook, modules)| {
+            let path = notebook.filter(|_| modules == 0)?;
+            let mut s = Signal::new(SignalKind::Layout, "notebooks-only", 1, 1);
+            s.path = path.to_string();
+            Some(s)
+        })
+        .collect()
+}
+
+pub fn describe(signal: &Signal) -> String {
+    match signal.kind {
+        SignalKind::Import => format!("import {}", signal.key),
+        SignalKind::DynamicImport => format!("import_module(\"{}\")", signal.key),
+        SignalKind::Keyword => format!("keyword \"{}\"", signal.key),
+        SignalKind::Path => format!("path {}", signal.key),
+        SignalKind::Layout => format!("layout {}", signal.key),
+        SignalKind::Env => format!("env {}", signal.key),
+        _ => signal.key.clone(),
+    }
+}
+
+fn evidence(signal: &Signal, weight: f64, rule: &str) -> Evidence {
+    Evidence {
+        signal: describe(signal),
+        path: signal.path.clone(),
+        cell: signal.cell,
+        line: signal.line,
+        column: signal.column,
+        weight: round(weight),
+        rule: rule.to_string(),
+    }
+}
+
+pub fn round(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// Strongest first, then by location: a total, deterministic order.
+fn sort_evidence(ev: &mut [Evidence]) {
+    ev.sort_by(|a, b| {
+        b.weight
+            .total_cmp(&a.weight)
+            .then_with(|| {
+                (&a.path, a.cell, a.line, a.column).cmp(&(&b.path, b.cell, b.line, b.column))
+            })
+            .then_with(|| a.signal.cmp(&b.signal))
+    });
+}
+
+/// Analyses the signals of one unit (or of the whole tree).
+pub fn analyse(
+    path: &str,
+    signals: &[&Signal],
+    rules: &RuleSet,
+    declared: &[Goal],
+) -> UnitAnalysis {
+    // framework id → file → (best weight, evidence)
+    let mut fw: BTreeMap<&str, BTreeMap<&str, Evidence>> = BTreeMap::new();
+    // goal → rule index → best evidence
+    let mut goals: BTreeMap<Goal, BTreeMap<usize, Evidence>> = BTreeMap::new();
+    for signal in signals {
+        let ctx = rules.context_weight(&signal.context);
+        for id in rules.matching(signal) {
+            let rule = &rules.rules[id];
+            let ev = evidence(signal, rule.weight * ctx, &rule.file);
+            let slot = match &rule.target {
+                Target::Framework(f) => fw.entry(f).or_default().entry(&signal.path),
+                Target::Goal(g) => {
+                    let per_rule = goals.entry(*g).or_default();
+                    keep_best(per_rule.entry(id), ev);
+                    continue;
+                }
+            };
+            keep_best(slot, ev);
+        }
+    }
+    let frameworks = framework_uses(fw, rules);
+    let (goals, weak_goals) = goal_scores(goals, rules, declared);
+    UnitAnalysis {
+        path: path.to_string(),
+        frameworks,
+        goals,
+        weak_goals,
+    }
+}
+
+fn keep_best<K: Ord>(slot: std::collections::btree_map::Entry<'_, K, Evidence>, ev: Evidence) {
+    use std::collections::btree_map::Entry;
+    match slot {
+        Entry::Vacant(v) => {
+            v.insert(ev);
+        }
+        Entry::Occupied(mut o) => {
+            let cur = o.get();
+            let better = ev.weight > cur.weight
+                || (ev.weight == cur.weight
+                    && (ev.cell, ev.line, ev.column) < (cur.cell, cur.line, cur.column));
+            if better {
+                o.insert(ev);
+            }
+        }
+    }
+}
+
+fn framework_uses(
+    fw: BTreeMap<&str, BTreeMap<&str, Evidence>>,
+    rules: &RuleSet,
+) -> Vec<FrameworkUse> {
+    let mut all: BTreeMap<String, (f64, BTreeMap<String, Evidence>)> = BTreeMap::new();
+    for (id, files) in fw {
+        let score = files.values().map(|e| e.weight).sum();
+        let files = files.into_iter().map(|(p, e)| (p.to_string(), e)).collect();
+        all.insert(id.to_string(), (score, files));
+    }
+    let threshold = rules.scoring.framework_threshold;
+    // Keras next to TensorFlow is tf.keras: fold it in.
+    for def in &rules.frameworks {
+        let Some(into) = &def.folds_into else {
+            continue;
+        };
+        let target_used = all
+            .get(into.get_ref())
+            .is_some_and(|(s, _)| *s >= threshold);
+        if target_used && let Some((_, files)) = all.remove(&def.id) {
+            let target = all.get_mut(into.get_ref()).expect("checked above");
+            for (path, ev) in files {
+                keep_best(target.1.entry(path), ev);
+            }
+            target.0 = target.1.values().map(|e| e.weight).sum();
+        }
+    }
+    let mut out: Vec<FrameworkUse> = all
+        .into_iter()
+        .filter(|(_, (score, _))| *score >= threshold)
+        .map(|(id, (score, files))| {
+            let mut evidence: Vec<Evidence> = files.into_values().collect();
+            sort_evidence(&mut evidence);
+            let count = evidence.len();
+            evidence.truncate(EVIDENCE_SHOWN);
+            FrameworkUse {
+                id,
+                score: round(score),
+                files: count,
+                evidence,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
+    out
+}
+
+fn goal_scores(
+    goals: BTreeMap<Goal, BTreeMap<usize, Evidence>>,
+    rules: &RuleSet,
+    declared: &[Goal],
+) -> (Vec<GoalScore>, Vec<GoalScore>) {
+    let scale = rules.scoring.scale;
+    let mut scored: Vec<GoalScore> = goals
+        .into_iter()
+        .map(|(goal, per_rule)| {
+            let mut evidence: Vec<Evidence> = per_rule.into_values().collect();
+            let score = evidence.iter().map(|e| e.weight).sum::<f64>();
+            sort_evidence(&mut evidence);
+            GoalScore {
+                goal,
+                score: round(score),
+                confidence: round(1.0 - (-score / scale).exp()),
+                primary: false,
+                declared: false,
+                evidence,
+            }
+        })
+        .collect();
+    for &goal in declared {
+        match scored.iter_mut().find(|g| g.goal == goal) {
+            Some(g) => g.declared = true,
+            None => scored.push(GoalScore {
+                goal,
+                score: 0.0,
+                confidence: 1.0,
+                primary: false,
+                declared: true,
+                evidence: Vec::new(),
+            }),
+        }
+    }
+    for g in &mut scored {
+        if g.declared {
+            g.confidence = 1.0;
+        }
+    }
+    scored.sort_by(|a, b| {
+        b.declared
+            .cmp(&a.declared)
+            .then_with(|| b.confidence.total_cmp(&a.confidence))
+            .then_with(|| b.score.total_cmp(&a.score))
+            .then_with(|| a.goal.cmp(&b.goal))
+    });
+    let (mut listed, weak): (Vec<_>, Vec<_>) = scored
+        .into_iter()
+        .partition(|g| g.confidence >= rules.scoring.threshold);
+    // Declared goals are what the project is for; otherwise the strongest.
+    let top = listed.iter().map(|g| g.score).fold(0.0_f64, f64::max);
+    let any_declared = listed.iter().any(|g| g.declared);
+    for g in &mut listed {
+        g.primary = if any_declared {
+            g.declared
+        } else {
+            g.score >= rules.scoring.primary_share * top
+        };
+    }
+    (listed, weak)
+}

@@ -1,0 +1,447 @@
+//! Compares the frameworks a unit uses with the guidance for its goals, and
+//! emits the verdict and the findings.
+
+use crate::infer::{Evidence, FrameworkUse, UnitAnalysis};
+use crate::ruleset::{Goal, RuleSet, Severity};
+use crate::signal::{Signal, SignalKind};
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Aligned,
+    Misaligned,
+    Mixed,
+    Undetermined,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Aligned => "aligned",
+            Status::Misaligned => "misaligned",
+            Status::Mixed => "mixed",
+            Status::Undetermined => "undetermined",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Verdict {
+    pub status: Status,
+    pub summary: String,
+}
+
+/// One finding: a rule, where its strongest evidence is, and why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    pub code: String,
+    pub name: String,
+    pub severity: Severity,
+    pub message: String,
+    pub path: String,
+    pub cell: Option<u32>,
+    pub line: u32,
+    pub column: u32,
+    pub project: String,
+    /// Further evidence (secondary locations).
+    pub evidence: Vec<Evidence>,
+}
+
+fn framework_name(rules: &RuleSet, id: &str) -> String {
+    rules
+        .framework(id)
+        .map_or_else(|| id.to_string(), |f| f.name.clone())
+}
+
+fn names(rules: &RuleSet, uses: &[&FrameworkUse]) -> String {
+    let names: Vec<String> = uses.iter().map(|f| framework_name(rules, &f.id)).collect();
+    names.join(" and ")
+}
+
+/// Guided (PyTorch, TensorFlow) and other frameworks a unit uses.
+fn split_frameworks<'a>(
+    unit: &'a UnitAnalysis,
+    rules: &RuleSet,
+) -> (Vec<&'a FrameworkUse>, Vec<&'a FrameworkUse>) {
+    unit.frameworks
+        .iter()
+        .partition(|f| rules.framework(&f.id).is_some_and(|d| d.guided))
+}
+
+/// The verdict for a unit, judged on `goals` (the unit's own, or inherited).
+pub fn verdict(unit: &UnitAnalysis, goals: &UnitAnalysis, rules: &RuleSet) -> Verdict {
+    let (guided, other) = split_frameworks(unit, rules);
+    let undetermined = |summary: String| Verdict {
+        status: Status::Undetermined,
+        summary,
+    };
+    if guided.is_empty() && other.is_empty() {
+        return undetermined(
+            "no ML framework found, so there is no framework choice to judge".into(),
+        );
+    }
+    if guided.is_empty() {
+        return undetermined(format!(
+            "uses {}, which the guidance (PyTorch vs TensorFlow) does not cover",
+            names(rules, &other)
+        ));
+    }
+    let primaries: Vec<Goal> = goals.primary_goals().map(|g| g.goal).collect();
+    if primaries.is_empty() {
+        return undetermined(format!(
+            "uses {} but shows too little evidence of its goal; declare one with `--goal`",
+            names(rules, &guided)
+        ));
+    }
+    let fits: Vec<(Goal, bool)> = primaries
+        .iter()
+        .map(|&g| {
+            (
+                g,
+                guided
+                    .iter()
+                    .any(|f| f.id == *rules.goals[&g].framework.get_ref()),
+            )
+        })
+        .collect();
+    let used = names(rules, &guided);
+    let status = match fits.iter().filter(|(_, ok)| *ok).count() {
+        n if n == fits.len() => Status::Aligned,
+        0 => Status::Misaligned,
+        _ => Status::Mixed,
+    };
+    let summary = match status {
+        Status::Aligned => {
+            let g = &rules.goals[&fits[0].0];
+            format!(
+                "the guidance recommends {} for {}, and the project uses it: {} ({})",
+                framework_name(rules, g.framework.get_ref()),
+                goal_titles(rules, &primaries),
+                g.rationale,
+                g.section
+            )
+        }
+        Status::Misaligned => {
+            let g = &rules.goals[&fits[0].0];
+            format!(
+                "a project for {} uses {used}, but the guidance recommends {}: {} ({})",
+                goal_titles(rules, &primaries),
+                framework_name(rules, g.framework.get_ref()),
+                g.rationale,
+                g.section
+            )
+        }
+        _ => {
+            let parts: Vec<String> = fits
+                .iter()
+                .map(|(goal, ok)| {
+                    let g = &rules.goals[goal];
+                    let rec = framework_name(rules, g.framework.get_ref());
+                    format!(
+                        "{} calls for {rec} ({})",
+                        g.title,
+                        if *ok { "used" } else { "not used" }
+                    )
+                })
+                .collect();
+            format!(
+                "the project's goals pull different ways with {used}: {}",
+                parts.join("; ")
+            )
+        }
+    };
+    Verdict { status, summary }
+}
+
+fn goal_titles(rules: &RuleSet, goals: &[Goal]) -> String {
+    let titles: Vec<&str> = goals
+        .iter()
+        .map(|g| rules.goals[g].title.as_str())
+        .collect();
+    titles.join(" and ")
+}
+
+/// Inputs to the findings of one unit.
+pub struct UnitInput<'a> {
+    pub unit: &'a UnitAnalysis,
+    /// The goals judged: the unit's own, or its enclosing tree's when it has none.
+    pub goals: &'a UnitAnalysis,
+    /// Signals of this unit.
+    pub signals: &'a [&'a Signal],
+    /// Dependencies declared in this unit or an enclosing one.
+    pub declared_scope: &'a [&'a Signal],
+    /// Every signal of the tree (for "never imported anywhere").
+    pub all_signals: &'a [Signal],
+    /// Whether this unit or an enclosing one has a dependency manifest.
+    pub has_manifest: bool,
+}
+
+pub fn findings(input: &UnitInput, rules: &RuleSet) -> Vec<Finding> {
+    let mut out = Vec::new();
+    guidance_findings(input, rules, &mut out);
+    mixed_frameworks(input, rules, &mut out);
+    undeclared_frameworks(input, rules, &mut out);
+    unused_dependencies(input, rules, &mut out);
+    undetermined_findings(input, rules, &mut out);
+    out
+}
+
+fn finding(rules: &RuleSet, code: &str, project: &str, at: &Evidence, message: String) -> Finding {
+    let doc = rules
+        .code(code)
+        .expect("finding codes are in rules/codes.toml (tested)");
+    Finding {
+        code: doc.code.clone(),
+        name: doc.name.clone(),
+        severity: doc.severity,
+        message,
+        path: at.path.clone(),
+        cell: at.cell,
+        line: at.line,
+        column: at.column,
+        project: project.to_string(),
+        evidence: Vec::new(),
+    }
+}
+
+fn guidance_findings(input: &UnitInput, rules: &RuleSet, out: &mut Vec<Finding>) {
+    let (guided, _) = split_frameworks(input.unit, rules);
+    for goal in &input.goals.goals {
+        let g = &rules.goals[&goal.goal];
+        let rec = g.framework.get_ref();
+        if guided.is_empty() || guided.iter().any(|f| &f.id == rec) {
+            continue;
+        }
+        let Some(doc) = rules.code_for_goal(goal.goal) else {
+            continue;
+        };
+        let wrong = guided[0];
+        let Some(at) = wrong.evidence.first() else {
+            continue;
+        };
+        let role = if goal.primary {
+            ""
+        } else {
+            " (a secondary goal)"
+        };
+        let message = format!(
+            "`{}` project{role} uses {}; the guidance recommends {} for {} ({})",
+            goal.goal,
+            framework_name(rules, &wrong.id),
+            framework_name(rules, rec),
+            g.title,
+            g.section
+        );
+        let mut f = finding(rules, &doc.code, &input.unit.path, at, message);
+        if !goal.primary {
+            f.severity = Severity::Info;
+        }
+        f.evidence = goal.evidence.iter().take(3).cloned().collect();
+        out.push(f);
+    }
+}
+
+fn mixed_frameworks(input: &UnitInput, rules: &RuleSet, out: &mut Vec<Finding>) {
+    let (guided, _) = split_frameworks(input.unit, rules);
+    if guided.len() < 2 {
+        return;
+    }
+    let (main, second) = (guided[0], guided[1]);
+    if second.score < rules.scoring.secondary_share * main.score {
+        return;
+    }
+    let Some(at) = second.evidence.first() else {
+        return;
+    };
+    let message = format!(
+        "this project uses both {} ({}) and {} ({})",
+        framework_name(rules, &main.id),
+        files(main.files),
+        framework_name(rules, &second.id),
+        files(second.files)
+    );
+    let mut f = finding(rules, "FW201", &input.unit.path, at, message);
+    f.evidence = main.evidence.iter().take(1).cloned().collect();
+    out.push(f);
+}
+
+fn files(n: usize) -> String {
+    format!("{n} file{}", if n == 1 { "" } else { "s" })
+}
+
+/// Frameworks a signal shows, by the framework rules it matches.
+fn frameworks_of(signal: &Signal, rules: &RuleSet) -> BTreeSet<String> {
+    rules
+        .matching(signal)
+        .into_iter()
+        .filter_map(|i| match &rules.rules[i].target {
+            crate::ruleset::Target::Framework(f) => Some(f.clone()),
+            crate::ruleset::Target::Goal(_) => None,
+        })
+        .collect()
+}
+
+fn is_import(s: &Signal) -> bool {
+    matches!(s.kind, SignalKind::Import | SignalKind::DynamicImport)
+}
+
+fn is_product(s: &Signal) -> bool {
+    use crate::signal::Context;
+    !s.context.iter().any(|c| {
+        matches!(
+            c,
+            Context::Test | Context::Example | Context::Dev | Context::TypeChecking
+        )
+    })
+}
+
+fn undeclared_frameworks(input: &UnitInput, rules: &RuleSet, out: &mut Vec<Finding>) {
+    if !input.has_manifest {
+        return;
+    }
+    let declared: BTreeSet<String> = input
+        .declared_scope
+        .iter()
+        .flat_map(|s| frameworks_of(s, rules))
+        .collect();
+    let mut reported = BTreeSet::new();
+    for s in input
+        .signals
+        .iter()
+        .filter(|s| is_import(s) && is_product(s))
+    {
+        for fw in frameworks_of(s, rules) {
+            if declared.contains(&fw)
+                || input.unit.uses(&fw).is_none()
+                || !reported.insert(fw.clone())
+            {
+                continue;
+            }
+            let at = to_evidence(s);
+            let message = format!(
+                "`{}` is imported but no manifest of this project declares {}",
+                s.key.split('.').next().unwrap_or(&s.key),
+                framework_name(rules, &fw)
+            );
+            out.push(finding(rules, "FW202", &input.unit.path, &at, message));
+        }
+    }
+}
+
+fn unused_dependencies(input: &UnitInput, rules: &RuleSet, out: &mut Vec<Finding>) {
+    let imported: BTreeSet<String> = input
+        .all_signals
+        .iter()
+        .filter(|s| is_import(s))
+        .flat_map(|s| used_through(s, rules))
+        .collect();
+    let mut reported = BTreeSet::new();
+    for s in input
+        .signals
+        .iter()
+        .filter(|s| s.kind == SignalKind::Dependency)
+    {
+        let dist = rules.packages.canonical_key(&s.key);
+        let dist = dist.trim_start_matches("pypi:");
+        let Some(fw) = rules
+            .frameworks
+            .iter()
+            .find(|f| f.packages.iter().any(|p| p == dist))
+        else {
+            continue;
+        };
+        if imported.contains(&fw.id) || !reported.insert(dist.to_string()) {
+            continue;
+        }
+        let message = format!(
+            "`{dist}` is declared but nothing in the tree imports {}",
+            fw.name
+        );
+        out.push(finding(
+            rules,
+            "FW203",
+            &input.unit.path,
+            &to_evidence(s),
+            message,
+        ));
+    }
+}
+
+/// Frameworks an import puts to use: its own framework rules, plus the
+/// frameworks whose `used-through` lists the imported distribution.
+fn used_through(signal: &Signal, rules: &RuleSet) -> BTreeSet<String> {
+    let mut fws = frameworks_of(signal, rules);
+    let dist = rules.packages.dist_of_import(&signal.key);
+    for f in &rules.frameworks {
+        if f.used_through.contains(&dist) {
+            fws.insert(f.id.clone());
+        }
+    }
+    fws
+}
+
+fn undetermined_findings(input: &UnitInput, rules: &RuleSet, out: &mut Vec<Finding>) {
+    let (guided, other) = split_frameworks(input.unit, rules);
+    if guided.is_empty() && !other.is_empty() {
+        if let Some(at) = other[0].evidence.first() {
+            let message = format!(
+                "this project uses {}, which the PyTorch-vs-TensorFlow guidance does not cover",
+                names(rules, &other)
+            );
+            out.push(finding(rules, "FW205", &input.unit.path, at, message));
+        }
+        return;
+    }
+    if !guided.is_empty()
+        && input.goals.goals.is_empty()
+        && let Some(at) = guided[0].evidence.first()
+    {
+        let message = format!(
+            "no goal could be inferred for this {} project; declare one with `--goal`",
+            names(rules, &guided)
+        );
+        out.push(finding(rules, "FW206", &input.unit.path, at, message));
+    }
+}
+
+/// FW204, once for the whole tree.
+pub fn no_framework(
+    root: &UnitAnalysis,
+    first_path: Option<&str>,
+    rules: &RuleSet,
+) -> Option<Finding> {
+    if !root.frameworks.is_empty() {
+        return None;
+    }
+    let at = Evidence {
+        signal: String::new(),
+        path: first_path.unwrap_or(".").to_string(),
+        cell: None,
+        line: 1,
+        column: 1,
+        weight: 0.0,
+        rule: String::new(),
+    };
+    Some(finding(
+        rules,
+        "FW204",
+        ".",
+        &at,
+        "no ML framework (PyTorch, TensorFlow, Keras, JAX, ONNX…) was found in the scanned files"
+            .into(),
+    ))
+}
+
+fn to_evidence(s: &Signal) -> Evidence {
+    Evidence {
+        signal: crate::infer::describe(s),
+        path: s.path.clone(),
+        cell: s.cell,
+        line: s.line,
+        column: s.column,
+        weight: 0.0,
+        rule: String::new(),
+    }
+}

@@ -1,0 +1,438 @@
+//! fwlint: audits whether a repository's ML framework fits what it is for.
+//!
+//! The pipeline runs one way (see ARCHITECTURE.md):
+//! `walk` → `extract` → `infer` → `judge` → `report`, all driven by the
+//! rules in `rules/` (compiled by `ruleset`). [`check`] runs it whole.
+
+pub mod extract;
+pub mod infer;
+pub mod judge;
+pub mod report;
+pub mod ruleset;
+pub mod signal;
+pub mod walk;
+
+use infer::UnitAnalysis;
+use judge::{Finding, Verdict};
+use rayon::prelude::*;
+use ruleset::{Goal, RuleSet};
+use signal::{Diagnostic, Signal, SignalKind};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use walk::{FileEntry, FileKind, WalkOptions};
+
+/// What to scan and how; built from the command line and config.
+#[derive(Clone, Debug, Default)]
+pub struct Settings {
+    pub paths: Vec<PathBuf>,
+    pub walk: WalkOptions,
+    /// Goals declared by the user (`--goal`).
+    pub goals: Vec<Goal>,
+}
+
+/// Errors that stop a run (exit 2). Problems with scanned files never do.
+#[derive(Debug)]
+pub enum Error {
+    MissingRoot(PathBuf),
+    Rules(ruleset::RulesError),
+    Config {
+        path: PathBuf,
+        message: String,
+    },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::MissingRoot(p) => write!(f, "{}: no such file or directory", p.display()),
+            Error::Rules(e) => write!(f, "invalid rules: {e}"),
+            Error::Config { path, message } => write!(f, "{}: {message}", path.display()),
+            Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Counters about the walk, for the report's `stats`.
+#[derive(Clone, Debug, Default)]
+pub struct Stats {
+    pub files_seen: u64,
+    pub files_read: u64,
+    pub bytes_read: u64,
+    pub skipped: BTreeMap<String, u64>,
+}
+
+/// Everything the walk and the extractors found.
+#[derive(Debug, Default)]
+pub struct Scan {
+    /// The root as the user gave it (for display).
+    pub root: String,
+    pub files: Vec<FileEntry>,
+    /// Sorted by path, cell, line, column, kind, key.
+    pub signals: Vec<Signal>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub stats: Stats,
+}
+
+/// Where relative paths start: the single directory given, the parent of a
+/// single file, or the working directory when several paths are given.
+fn base_of(paths: &[PathBuf]) -> (PathBuf, String) {
+    match paths {
+        [one] if one.is_dir() => (one.clone(), one.display().to_string()),
+        [one] => {
+            let parent = one.parent().filter(|p| !p.as_os_str().is_empty());
+            let base = parent.map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+            (base.clone(), base.display().to_string())
+        }
+        _ => (PathBuf::from("."), ".".to_string()),
+    }
+}
+
+/// Walks and extracts: every signal of every file under the given paths.
+pub fn scan(settings: &Settings, rules: &RuleSet) -> Result<Scan, Error> {
+    let paths = if settings.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        settings.paths.clone()
+    };
+    for p in &paths {
+        if std::fs::symlink_metadata(p).is_err() {
+            return Err(Error::MissingRoot(p.clone()));
+        }
+    }
+    let (base, root) = base_of(&paths);
+    let mut scan = Scan {
+        root,
+        ..Scan::default()
+    };
+    for p in &paths {
+        let walked = walk::walk(p, &base, &settings.walk);
+        scan.files.extend(walked.files);
+        for (path, message) in walked.errors {
+            scan.diagnostics.push(Diagnostic {
+                path: if path.is_empty() { ".".into() } else { path },
+                line: 1,
+                column: 1,
+                code: "FW001",
+                message: format!("cannot read: {message}"),
+            });
+        }
+        if walked.not_regular > 0 {
+            *scan
+                .stats
+                .skipped
+                .entry("not-regular-file".into())
+                .or_default() += walked.not_regular;
+        }
+    }
+    scan.files.sort();
+    scan.files.dedup_by(|a, b| a.rel == b.rel);
+    scan.stats.files_seen = scan.files.len() as u64;
+
+    let results: Vec<FileResult> = scan
+        .files
+        .par_iter()
+        .map(|entry| extract_entry(entry, rules))
+        .collect();
+    for r in results {
+        scan.stats.files_read += u64::from(r.read);
+        scan.stats.bytes_read += r.bytes;
+        if let Some(reason) = r.skipped {
+            *scan.stats.skipped.entry(reason.into()).or_default() += 1;
+        }
+        scan.signals.extend(r.signals);
+        scan.diagnostics.extend(r.diagnostics);
+    }
+    follow_includes(&mut scan, &base, rules);
+    let roots = infer::unit_roots(&scan.files);
+    scan.signals
+        .extend(infer::layout_signals(&scan.files, &roots));
+    scan.signals.sort_by(signal_order);
+    scan.diagnostics.sort();
+    Ok(scan)
+}
+
+fn signal_order(a: &Signal, b: &Signal) -> std::cmp::Ordering {
+    (&a.path, a.cell, a.line, a.column, a.kind, &a.key)
+        .cmp(&(&b.path, b.cell, b.line, b.column, b.kind, &b.key))
+}
+
+struct FileResult {
+    signals: Vec<Signal>,
+    diagnostics: Vec<Diagnostic>,
+    read: bool,
+    bytes: u64,
+    skipped: Option<&'static str>,
+}
+
+fn extract_entry(entry: &FileEntry, rules: &RuleSet) -> FileResult {
+    let mut result = FileResult {
+        signals: extract::path_signal(&entry.rel, rules)
+            .into_iter()
+            .collect(),
+        diagnostics: Vec::new(),
+        read: false,
+        bytes: 0,
+        skipped: None,
+    };
+    if entry.kind == FileKind::Other {
+        return result;
+    }
+    let cap = entry.kind.size_cap();
+    if entry.size > cap {
+        result.skipped = Some("too-large");
+        result.diagnostics.push(Diagnostic {
+            path: entry.rel.clone(),
+            line: 1,
+            column: 1,
+            code: "FW005",
+            message: format!(
+                "{} is {} bytes, over the {} MiB limit for {}; skipped",
+                entry.rel,
+                entry.size,
+                cap / (1024 * 1024),
+                extract::kind_name(entry.kind)
+            ),
+        });
+        return result;
+    }
+    match read_capped(&entry.path, cap) {
+        Ok(bytes) => {
+            result.read = true;
+            result.bytes = bytes.len() as u64;
+            let out = extract::extract_file(&entry.rel, entry.kind, &bytes, rules);
+            result.signals.extend(out.signals);
+            result.diagnostics.extend(out.diagnostics);
+        }
+        Err(e) => {
+            result.skipped = Some("unreadable");
+            result.diagnostics.push(Diagnostic {
+                path: entry.rel.clone(),
+                line: 1,
+                column: 1,
+                code: "FW001",
+                message: format!("cannot read: {e}"),
+            });
+        }
+    }
+    result
+}
+
+/// Reads at most `cap` bytes of a regular file (a file may grow after the walk).
+fn read_capped(path: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
+    let file = std::fs::File::open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    let mut bytes = Vec::new();
+    file.take(cap).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// `-r other.txt` includes: read included files that the walk did not already
+/// classify as requirements, as long as they stay inside the root.
+fn follow_includes(scan: &mut Scan, base: &Path, rules: &RuleSet) {
+    let mut done: BTreeSet<String> = scan
+        .files
+        .iter()
+        .filter(|f| f.kind == FileKind::Requirements)
+        .map(|f| f.rel.clone())
+        .collect();
+    let mut pending: Vec<(String, String)> = scan
+        .signals
+        .iter()
+        .filter(|s| s.kind == SignalKind::Include)
+        .map(|s| (s.path.clone(), s.key.clone()))
+        .collect();
+    // Bounded: each file is read at most once, and at most this many.
+    let mut budget = 256;
+    while let Some((from, target)) = pending.pop() {
+        let Some(rel) = join_inside(infer::parent_dir(&from), &target) else {
+            continue;
+        };
+        if !done.insert(rel.clone()) || budget == 0 {
+            continue;
+        }
+        budget -= 1;
+        let path = base.join(&rel);
+        let regular = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file());
+        if !regular {
+            continue;
+        }
+        let Ok(bytes) = read_capped(&path, FileKind::Requirements.size_cap()) else {
+            continue;
+        };
+        let out = extract::extract_file(&rel, FileKind::Requirements, &bytes, rules);
+        for s in &out.signals {
+            if s.kind == SignalKind::Include {
+                pending.push((rel.clone(), s.key.clone()));
+            }
+        }
+        scan.signals.extend(out.signals);
+        scan.diagnostics.extend(out.diagnostics);
+    }
+}
+
+/// `dir/target` normalised; `None` when it leaves the root or is absolute.
+fn join_inside(dir: &str, target: &str) -> Option<String> {
+    if target.starts_with('/') || target.contains("://") {
+        return None;
+    }
+    let mut parts: Vec<&str> = if dir == "." {
+        Vec::new()
+    } else {
+        dir.split('/').collect()
+    };
+    for part in target.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join("/"))
+}
+
+/// One project unit in the report.
+#[derive(Clone, Debug)]
+pub struct Project {
+    pub analysis: UnitAnalysis,
+    pub verdict: Verdict,
+}
+
+/// The full result of a check: what `report` renders.
+#[derive(Clone, Debug)]
+pub struct Report {
+    pub root: String,
+    pub rollup: UnitAnalysis,
+    pub verdict: Verdict,
+    pub projects: Vec<Project>,
+    pub findings: Vec<Finding>,
+    pub stats: Stats,
+}
+
+/// Runs the whole pipeline.
+pub fn check(settings: &Settings, rules: &RuleSet) -> Result<Report, Error> {
+    let scan = scan(settings, rules)?;
+    Ok(analyse(scan, settings, rules))
+}
+
+/// Infers and judges a finished scan.
+pub fn analyse(scan: Scan, settings: &Settings, rules: &RuleSet) -> Report {
+    let roots = infer::unit_roots(&scan.files);
+    let all: Vec<&Signal> = scan.signals.iter().collect();
+    let rollup = infer::analyse(".", &all, rules, &settings.goals);
+    let mut by_unit: BTreeMap<&str, Vec<&Signal>> = BTreeMap::new();
+    for s in &scan.signals {
+        by_unit
+            .entry(infer::unit_of(&s.path, &roots))
+            .or_default()
+            .push(s);
+    }
+    let manifest_units: BTreeSet<&str> = scan
+        .files
+        .iter()
+        .filter(|f| f.kind.is_manifest())
+        .map(|f| infer::unit_of(&f.rel, &roots))
+        .collect();
+    let mut projects = Vec::new();
+    let mut findings = Vec::new();
+    for root in &roots {
+        let signals = by_unit.get(root.as_str()).cloned().unwrap_or_default();
+        if signals.is_empty() {
+            continue;
+        }
+        let unit = infer::analyse(root, &signals, rules, &settings.goals);
+        let goals = if unit.goals.is_empty() {
+            &rollup
+        } else {
+            &unit
+        };
+        let enclosing: Vec<&str> = roots
+            .iter()
+            .map(String::as_str)
+            .filter(|r| *r == "." || *r == root || root.starts_with(&format!("{r}/")))
+            .collect();
+        let declared_scope: Vec<&Signal> = enclosing
+            .iter()
+            .flat_map(|r| by_unit.get(r).into_iter().flatten().copied())
+            .filter(|s| s.kind == SignalKind::Dependency)
+            .collect();
+        let input = judge::UnitInput {
+            unit: &unit,
+            goals,
+            signals: &signals,
+            declared_scope: &declared_scope,
+            all_signals: &scan.signals,
+            has_manifest: enclosing.iter().any(|r| manifest_units.contains(r)),
+        };
+        findings.extend(judge::findings(&input, rules));
+        let verdict = judge::verdict(&unit, goals, rules);
+        projects.push(Project {
+            analysis: unit,
+            verdict,
+        });
+    }
+    let first = scan.files.first().map(|f| f.rel.as_str());
+    findings.extend(judge::no_framework(&rollup, first, rules));
+    findings.extend(
+        scan.diagnostics
+            .iter()
+            .map(|d| diagnostic_finding(d, &roots, rules)),
+    );
+    findings.sort_by(|a, b| {
+        (&a.path, a.cell, a.line, a.column, &a.code, &a.project)
+            .cmp(&(&b.path, b.cell, b.line, b.column, &b.code, &b.project))
+    });
+    findings.dedup();
+    let verdict = judge::verdict(&rollup, &rollup, rules);
+    Report {
+        root: scan.root,
+        rollup,
+        verdict,
+        projects,
+        findings,
+        stats: scan.stats,
+    }
+}
+
+fn diagnostic_finding(d: &Diagnostic, roots: &[String], rules: &RuleSet) -> Finding {
+    let doc = rules.code(d.code);
+    Finding {
+        code: d.code.to_string(),
+        name: doc.map(|c| c.name.clone()).unwrap_or_default(),
+        severity: doc.map_or(ruleset::Severity::Warning, |c| c.severity),
+        message: d.message.clone(),
+        path: d.path.clone(),
+        cell: None,
+        line: d.line,
+        column: d.column,
+        project: infer::unit_of(&d.path, roots).to_string(),
+        evidence: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::join_inside;
+
+    #[test]
+    fn includes_stay_inside_the_root() {
+        assert_eq!(join_inside(".", "base.txt").as_deref(), Some("base.txt"));
+        assert_eq!(
+            join_inside("req", "../common/base.txt").as_deref(),
+            Some("common/base.txt")
+        );
+        assert_eq!(join_inside(".", "../outside.txt"), None);
+        assert_eq!(join_inside("a", "/etc/passwd"), None);
+    }
+}

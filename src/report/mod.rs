@@ -1,0 +1,40 @@
+//! Renderers. They only format a finished [`crate::Report`]; they never compute.
+
+pub mod explain;
+pub mod json;
+pub mod rules;
+pub mod text;
+
+/// ANSI styling, or none (not a terminal, `NO_COLOR`, `--color never`).
+#[derive(Clone, Copy, Debug)]
+pub struct Paint {
+    pub color: bool,
+}
+
+impl Paint {
+    fn wrap(&self, code: &str, s: &str) -> String {
+        if self.color && !s.is_empty() {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+    pub fn bold(&self, s: &str) -> String {
+        self.wrap("1", s)
+    }
+    pub fn dim(&self, s: &str) -> String {
+        self.wrap("2", s)
+    }
+    pub fn red(&self, s: &str) -> String {
+        self.wrap("1;31", s)
+    }
+    pub fn green(&self, s: &str) -> String {
+        self.wrap("1;32", s)
+    }
+    pub fn yellow(&self, s: &str) -> String {
+        self.wrap("1;33", s)
+    }
+    pub fn blue(&self, s: &str) -> String {
+        self.wrap("1;34", s)
+    }
+}

@@ -1,0 +1,187 @@
+//! Text for people: a compact summary, then findings as
+//! `path:line:col: CODE message`, like rustc and ruff.
+
+use super::Paint;
+use crate::Report;
+use crate::infer::{Evidence, UnitAnalysis};
+use crate::judge::{Finding, Status, Verdict};
+use crate::ruleset::{RuleSet, Severity};
+use crate::signal::location;
+use std::fmt::Write;
+
+fn at(e: &Evidence) -> String {
+    location(&e.path, e.cell, e.line, e.column)
+}
+
+fn status_paint(p: &Paint, status: Status) -> String {
+    let s = status.as_str();
+    match status {
+        Status::Aligned => p.green(s),
+        Status::Misaligned => p.red(s),
+        Status::Mixed => p.yellow(s),
+        Status::Undetermined => p.dim(s),
+    }
+}
+
+fn summary(out: &mut String, unit: &UnitAnalysis, verdict: &Verdict, rules: &RuleSet, p: &Paint) {
+    if unit.frameworks.is_empty() {
+        let _ = writeln!(out, "  frameworks  {}", p.dim("none found"));
+    }
+    for (i, f) in unit.frameworks.iter().enumerate() {
+        let name = rules
+            .framework(&f.id)
+            .map_or(f.id.as_str(), |d| d.name.as_str());
+        let head = if i == 0 { "frameworks" } else { "" };
+        let files = if f.files == 1 { "file" } else { "files" };
+        let top = f
+            .evidence
+            .first()
+            .map(|e| format!("{} ({})", e.signal, at(e)))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {head:<10}  {:<12} score {:>6.2}  {:>4} {files:<5}  {}",
+            p.bold(name),
+            f.score,
+            f.files,
+            p.dim(&top)
+        );
+    }
+    if unit.goals.is_empty() {
+        let _ = writeln!(out, "  goals       {}", p.dim("none inferred"));
+    }
+    for (i, g) in unit.goals.iter().enumerate() {
+        let head = if i == 0 { "goals" } else { "" };
+        let mark = if g.declared {
+            " (declared)"
+        } else if g.primary {
+            " (primary)"
+        } else {
+            ""
+        };
+        let ev: Vec<String> = g
+            .evidence
+            .iter()
+            .take(3)
+            .map(|e| format!("{} ({})", e.signal, at(e)))
+            .collect();
+        let _ = writeln!(
+            out,
+            "  {head:<10}  {:<32} {:.2}  {}",
+            format!("{}{mark}", p.bold(g.goal.as_str())),
+            g.confidence,
+            p.dim(&ev.join(", "))
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  verdict     {}: {}",
+        status_paint(p, verdict.status),
+        verdict.summary
+    );
+}
+
+fn severity(p: &Paint, s: Severity) -> String {
+    match s {
+        Severity::Error => p.red("error"),
+        Severity::Warning => p.yellow("warning"),
+        Severity::Info => p.blue("info"),
+    }
+}
+
+pub fn finding_line(f: &Finding, p: &Paint) -> String {
+    format!(
+        "{}: {} [{}] {}",
+        p.bold(&location(&f.path, f.cell, f.line, f.column)),
+        p.bold(&f.code),
+        severity(p, f.severity),
+        f.message
+    )
+}
+
+pub fn render(report: &Report, rules: &RuleSet, p: &Paint) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} {} ({} files read)",
+        p.bold("fwlint"),
+        report.root,
+        report.stats.files_read
+    );
+    summary(&mut out, &report.rollup, &report.verdict, rules, p);
+    let units: Vec<_> = report
+        .projects
+        .iter()
+        .filter(|u| u.analysis.path != ".")
+        .collect();
+    if !units.is_empty() {
+        let _ = writeln!(out, "\nprojects");
+        for u in &report.projects {
+            let fws: Vec<&str> = u
+                .analysis
+                .frameworks
+                .iter()
+                .map(|f| f.id.as_str())
+                .collect();
+            let goals: Vec<&str> = u
+                .analysis
+                .primary_goals()
+                .map(|g| g.goal.as_str())
+                .collect();
+            let _ = writeln!(
+                out,
+                "  {:<30} {:<13} frameworks: {:<22} goals: {}",
+                u.analysis.path,
+                status_paint(p, u.verdict.status),
+                if fws.is_empty() {
+                    "-".to_string()
+                } else {
+                    fws.join(", ")
+                },
+                if goals.is_empty() {
+                    "-".to_string()
+                } else {
+                    goals.join(", ")
+                }
+            );
+        }
+    }
+    if !report.findings.is_empty() {
+        out.push('\n');
+    }
+    for f in &report.findings {
+        let _ = writeln!(out, "{}", finding_line(f, p));
+    }
+    let _ = writeln!(out, "\n{}", tally(&report.findings));
+    out
+}
+
+/// `2 findings (1 warning, 1 info)` or `no findings`.
+pub fn tally(findings: &[Finding]) -> String {
+    if findings.is_empty() {
+        return "no findings".into();
+    }
+    let count = |s| findings.iter().filter(|f| f.severity == s).count();
+    let parts: Vec<String> = [
+        (Severity::Error, "error"),
+        (Severity::Warning, "warning"),
+        (Severity::Info, "info"),
+    ]
+    .into_iter()
+    .filter_map(|(s, name)| {
+        let n = count(s);
+        (n > 0).then(|| {
+            format!(
+                "{n} {name}{}",
+                if n > 1 && name != "info" { "s" } else { "" }
+            )
+        })
+    })
+    .collect();
+    let n = findings.len();
+    format!(
+        "{n} finding{} ({})",
+        if n == 1 { "" } else { "s" },
+        parts.join(", ")
+    )
+}

@@ -1,0 +1,120 @@
+//! The distribution-name ↔ import-name map of `rules/packages.toml`.
+
+use super::model::PackageDef;
+use std::collections::HashMap;
+
+/// PEP 503 normalisation: lowercase, runs of `-`, `_`, `.` become one `-`.
+pub fn normalize_dist(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut dash = false;
+    for c in name.chars() {
+        if matches!(c, '-' | '_' | '.') {
+            dash = true;
+        } else {
+            if dash && !out.is_empty() {
+                out.push('-');
+            }
+            dash = false;
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
+}
+
+pub struct Packages {
+    defs: Vec<PackageDef>,
+    /// Normalised alias (and name) → canonical name.
+    canonical: HashMap<String, String>,
+    /// Conda package name → canonical PyPI name.
+    conda: HashMap<String, String>,
+    /// Import module (dotted, as listed) → canonical name.
+    by_import: HashMap<String, String>,
+}
+
+impl Packages {
+    pub fn new(defs: Vec<PackageDef>) -> Packages {
+        let mut canonical = HashMap::new();
+        let mut conda = HashMap::new();
+        let mut by_import = HashMap::new();
+        for def in &defs {
+            let name = normalize_dist(&def.name);
+            canonical.insert(name.clone(), name.clone());
+            for alias in &def.aliases {
+                canonical.insert(normalize_dist(alias), name.clone());
+            }
+            for c in &def.conda {
+                conda.insert(normalize_dist(c), name.clone());
+            }
+            for module in &def.imports {
+                by_import.insert(module.clone(), name.clone());
+            }
+        }
+        Packages {
+            defs,
+            canonical,
+            conda,
+            by_import,
+        }
+    }
+
+    /// The canonical distribution for any of its PyPI names.
+    pub fn canonical(&self, dist: &str) -> String {
+        let n = normalize_dist(dist);
+        self.canonical.get(&n).cloned().unwrap_or(n)
+    }
+
+    /// `pypi:tensorflow-cpu` → `pypi:tensorflow`; `conda:pytorch` → `pypi:torch`.
+    pub fn canonical_key(&self, key: &str) -> String {
+        if let Some(name) = key.strip_prefix("pypi:") {
+            return format!("pypi:{}", self.canonical(name));
+        }
+        if let Some(name) = key.strip_prefix("conda:") {
+            let n = normalize_dist(name);
+            return match self.conda.get(&n) {
+                Some(pypi) => format!("pypi:{pypi}"),
+                // Most conda-forge packages share the PyPI name.
+                None => format!("pypi:{}", self.canonical(&n)),
+            };
+        }
+        key.to_string()
+    }
+
+    /// The import names a distribution provides.
+    pub fn imports_of(&self, canonical: &str) -> Vec<String> {
+        match self
+            .defs
+            .iter()
+            .find(|d| normalize_dist(&d.name) == canonical)
+        {
+            Some(def) => def.imports.clone(),
+            None => vec![canonical.replace('-', "_")],
+        }
+    }
+
+    /// The distribution that provides an imported module (longest listed prefix).
+    pub fn dist_of_import(&self, module: &str) -> String {
+        let mut best: Option<&String> = None;
+        for (i, _) in module.match_indices('.').chain([(module.len(), "")]) {
+            if let Some(d) = self.by_import.get(&module[..i]) {
+                best = Some(d);
+            }
+        }
+        match best {
+            Some(d) => d.clone(),
+            None => normalize_dist(module.split('.').next().unwrap_or(module)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize_dist;
+
+    #[test]
+    fn pep503() {
+        assert_eq!(normalize_dist("Friendly-Bard"), "friendly-bard");
+        assert_eq!(normalize_dist("FRIENDLY_BARD"), "friendly-bard");
+        assert_eq!(normalize_dist("friendly.__bard"), "friendly-bard");
+        assert_eq!(normalize_dist("tf_nightly"), "tf-nightly");
+    }
+}

@@ -1,0 +1,190 @@
+//! The plain data that flows from `extract` to `infer`: signals found in files
+//! and diagnostics about files that could not be read or parsed.
+
+use serde::Serialize;
+
+/// What sort of evidence a signal is. Serialised in kebab-case, as in the
+/// `signals --format jsonl` contract.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SignalKind {
+    /// An `import` / `from … import` statement (absolute imports only).
+    Import,
+    /// `importlib.import_module("x")` or `__import__("x")` with a literal name.
+    DynamicImport,
+    /// A declared dependency: `pypi:name` or `conda:name`.
+    Dependency,
+    /// A literal environment assignment, `NAME=value`.
+    Env,
+    /// A string literal with a scheme the rules care about (`gs://…`).
+    Uri,
+    /// A goal-revealing word in a README or doc page.
+    Keyword,
+    /// A file whose path matches a path rule.
+    Path,
+    /// A fact about the shape of a project (`notebooks-only`), made by `infer`.
+    Layout,
+    /// A `-r other.txt` include in a requirements file (resolved by the pipeline).
+    Include,
+}
+
+impl SignalKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignalKind::Import => "import",
+            SignalKind::DynamicImport => "dynamic-import",
+            SignalKind::Dependency => "dependency",
+            SignalKind::Env => "env",
+            SignalKind::Uri => "uri",
+            SignalKind::Keyword => "keyword",
+            SignalKind::Path => "path",
+            SignalKind::Layout => "layout",
+            SignalKind::Include => "include",
+        }
+    }
+}
+
+/// Where a signal sits. Several may apply (`module` + `try` + `test`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Context {
+    Module,
+    Class,
+    Function,
+    Try,
+    TypeChecking,
+    Test,
+    Example,
+    Dev,
+    Optional,
+}
+
+impl Context {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Context::Module => "module",
+            Context::Class => "class",
+            Context::Function => "function",
+            Context::Try => "try",
+            Context::TypeChecking => "type-checking",
+            Context::Test => "test",
+            Context::Example => "example",
+            Context::Dev => "dev",
+            Context::Optional => "optional",
+        }
+    }
+}
+
+/// One piece of evidence found in one file.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Signal {
+    /// Relative to the scanned root, `/`-separated.
+    pub path: String,
+    /// Notebook cell, 1-based; lines and columns are then within the cell.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cell: Option<u32>,
+    pub line: u32,
+    pub column: u32,
+    pub kind: SignalKind,
+    pub key: String,
+    pub context: Vec<Context>,
+}
+
+impl Signal {
+    pub fn new(kind: SignalKind, key: impl Into<String>, line: u32, column: u32) -> Signal {
+        Signal {
+            path: String::new(),
+            cell: None,
+            line,
+            column,
+            kind,
+            key: key.into(),
+            context: Vec::new(),
+        }
+    }
+
+    pub fn with_context(mut self, context: &[Context]) -> Signal {
+        self.context.extend_from_slice(context);
+        self.context.sort();
+        self.context.dedup();
+        self
+    }
+
+    /// `path:line:col`, or `path:cell N:line:col` for notebooks (as ruff writes it).
+    pub fn location(&self) -> String {
+        location(&self.path, self.cell, self.line, self.column)
+    }
+}
+
+pub fn location(path: &str, cell: Option<u32>, line: u32, column: u32) -> String {
+    match cell {
+        Some(cell) => format!("{path}:cell {cell}:{line}:{column}"),
+        None => format!("{path}:{line}:{column}"),
+    }
+}
+
+/// A problem with an input file. Never fatal: the scan goes on.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Diagnostic {
+    pub path: String,
+    pub line: u32,
+    pub column: u32,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl Diagnostic {
+    pub fn new(code: &'static str, line: u32, column: u32, message: impl Into<String>) -> Self {
+        Diagnostic {
+            path: String::new(),
+            line,
+            column,
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// What an extractor gives back for one file.
+#[derive(Debug, Default)]
+pub struct Extracted {
+    pub signals: Vec<Signal>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Extracted {
+    pub fn push(&mut self, signal: Signal) {
+        self.signals.push(signal);
+    }
+
+    pub fn diagnose(&mut self, code: &'static str, line: u32, column: u32, message: String) {
+        self.diagnostics
+            .push(Diagnostic::new(code, line, column, message));
+    }
+}
+
+/// Line and column (1-based, columns in characters) of byte offsets in a text.
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        LineIndex { starts }
+    }
+
+    pub fn line_col(&self, text: &str, offset: usize) -> (u32, u32) {
+        let line = self.starts.partition_point(|&s| s <= offset).max(1);
+        let start = self.starts[line - 1];
+        let column = text
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count());
+        (to_u32(line), to_u32(column + 1))
+    }
+}
+
+pub fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}

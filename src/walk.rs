@@ -1,0 +1,267 @@
+//! Walks the tree with `ignore`'s parallel walker and classifies each regular
+//! file by its name alone. Nothing is read here.
+
+use ignore::{WalkBuilder, WalkState};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// The file families fwlint has an extractor for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FileKind {
+    Python,
+    SetupPy,
+    Notebook,
+    Requirements,
+    Pyproject,
+    SetupCfg,
+    Pipfile,
+    CondaEnv,
+    Readme,
+    /// No extractor; the path alone may still be a signal.
+    Other,
+}
+
+impl FileKind {
+    /// Bytes read at most; larger files are skipped with a diagnostic.
+    pub fn size_cap(self) -> u64 {
+        const MIB: u64 = 1024 * 1024;
+        match self {
+            FileKind::Python | FileKind::SetupPy => 8 * MIB,
+            FileKind::Notebook => 64 * MIB,
+            FileKind::Readme => 2 * MIB,
+            _ => MIB,
+        }
+    }
+
+    pub fn is_manifest(self) -> bool {
+        matches!(
+            self,
+            FileKind::SetupPy
+                | FileKind::Requirements
+                | FileKind::Pyproject
+                | FileKind::SetupCfg
+                | FileKind::Pipfile
+                | FileKind::CondaEnv
+        )
+    }
+
+    pub fn is_code(self) -> bool {
+        matches!(
+            self,
+            FileKind::Python | FileKind::SetupPy | FileKind::Notebook
+        )
+    }
+}
+
+/// Classifies a relative `/`-separated path by name.
+pub fn classify(rel: &str) -> FileKind {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    let lower = name.to_ascii_lowercase();
+    let parent = rel.rsplit('/').nth(1).unwrap_or("").to_ascii_lowercase();
+    match lower.as_str() {
+        "setup.py" => return FileKind::SetupPy,
+        "pyproject.toml" => return FileKind::Pyproject,
+        "setup.cfg" => return FileKind::SetupCfg,
+        "pipfile" => return FileKind::Pipfile,
+        "environment.yml" | "environment.yaml" | "conda.yml" | "conda.yaml" => {
+            return FileKind::CondaEnv;
+        }
+        _ => {}
+    }
+    if let Some(stem) = lower.strip_suffix(".py") {
+        return if stem.is_empty() {
+            FileKind::Other
+        } else {
+            FileKind::Python
+        };
+    }
+    if lower.ends_with(".ipynb") {
+        return FileKind::Notebook;
+    }
+    if is_requirements(&lower, &parent) {
+        return FileKind::Requirements;
+    }
+    if (lower.starts_with("environment") || lower.starts_with("conda"))
+        && (lower.ends_with(".yml") || lower.ends_with(".yaml"))
+    {
+        return FileKind::CondaEnv;
+    }
+    if is_readme(&lower, rel) {
+        return FileKind::Readme;
+    }
+    FileKind::Other
+}
+
+fn is_requirements(lower: &str, parent: &str) -> bool {
+    let text = lower.ends_with(".txt") || lower.ends_with(".in");
+    text && (lower.contains("requirements") || parent == "requirements" || parent == "reqs")
+}
+
+fn is_readme(lower: &str, rel: &str) -> bool {
+    let doc = [".md", ".rst", ".txt", ".markdown"]
+        .iter()
+        .any(|e| lower.ends_with(e));
+    if lower.starts_with("readme") {
+        return doc || !lower.contains('.');
+    }
+    let in_docs = rel
+        .split('/')
+        .rev()
+        .skip(1)
+        .any(|d| d.eq_ignore_ascii_case("docs") || d.eq_ignore_ascii_case("doc"));
+    in_docs && (lower.ends_with(".md") || lower.ends_with(".rst"))
+}
+
+/// A regular file found by the walk.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FileEntry {
+    /// Relative to the display root, `/`-separated.
+    pub rel: String,
+    pub path: PathBuf,
+    pub kind: FileKind,
+    pub size: u64,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct WalkOptions {
+    pub no_ignore: bool,
+    pub hidden: bool,
+    pub threads: usize,
+}
+
+/// Hidden names that carry signals and are walked even without `--hidden`.
+const SIGNAL_DOTFILES: &[&str] = &[
+    ".github",
+    ".gitlab-ci.yml",
+    ".gitlab",
+    ".circleci",
+    ".devcontainer",
+];
+
+/// What the walk found, sorted by relative path.
+#[derive(Debug, Default)]
+pub struct WalkResult {
+    pub files: Vec<FileEntry>,
+    /// Entries the walker could not read (permission denied, loops…).
+    pub errors: Vec<(String, String)>,
+    /// Symlinks and special files passed over.
+    pub not_regular: u64,
+}
+
+/// Walks `root`. Paths are made relative to `base` (normally `root` itself).
+pub fn walk(root: &Path, base: &Path, opts: &WalkOptions) -> WalkResult {
+    let mut builder = WalkBuilder::new(root);
+    builder
+        .follow_links(false)
+        .hidden(false)
+        .threads(opts.threads)
+        .require_git(false)
+        .git_global(false)
+        .ignore(!opts.no_ignore)
+        .git_ignore(!opts.no_ignore)
+        .git_exclude(!opts.no_ignore)
+        .parents(!opts.no_ignore);
+    if !opts.no_ignore {
+        builder.add_custom_ignore_filename(".fwlintignore");
+    }
+    let hidden = opts.hidden;
+    builder.filter_entry(move |e| {
+        let name = e.file_name().to_string_lossy();
+        if e.depth() == 0 || !name.starts_with('.') {
+            return true;
+        }
+        name != ".git" && (hidden || SIGNAL_DOTFILES.contains(&name.as_ref()))
+    });
+    let out = Mutex::new(WalkResult::default());
+    builder.build_parallel().run(|| {
+        let out = &out;
+        Box::new(move |entry| {
+            let mut local = FileEntry {
+                rel: String::new(),
+                path: PathBuf::new(),
+                kind: FileKind::Other,
+                size: 0,
+            };
+            match entry {
+                Err(err) => {
+                    let path = error_path(&err)
+                        .map(|p| relative(&p, base))
+                        .unwrap_or_default();
+                    lock(out).errors.push((path, err.to_string()));
+                }
+                Ok(e) => {
+                    let Some(ft) = e.file_type() else {
+                        return WalkState::Continue;
+                    };
+                    if ft.is_dir() {
+                        return WalkState::Continue;
+                    }
+                    if !ft.is_file() {
+                        lock(out).not_regular += 1;
+                        return WalkState::Continue;
+                    }
+                    local.rel = relative(e.path(), base);
+                    local.kind = classify(&local.rel);
+                    local.size = e.metadata().map(|m| m.len()).unwrap_or(0);
+                    local.path = e.into_path();
+                    lock(out).files.push(local);
+                }
+            }
+            WalkState::Continue
+        })
+    });
+    let mut result = out.into_inner().unwrap_or_else(|p| p.into_inner());
+    result.files.sort();
+    result.errors.sort();
+    result
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn error_path(err: &ignore::Error) -> Option<PathBuf> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        _ => None,
+    }
+}
+
+/// `path` relative to `base`, `/`-separated; `.` for the base itself.
+pub fn relative(path: &Path, base: &Path) -> String {
+    let rel = path.strip_prefix(base).unwrap_or(path);
+    let parts: Vec<String> = rel
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    if parts.is_empty() {
+        ".".to_string()
+    } else {
+        parts.join("/")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{FileKind, classify};
+
+    #[test]
+    fn classifies_by_name() {
+        assert_eq!(classify("src/train.py"), FileKind::Python);
+        assert_eq!(classify("setup.py"), FileKind::SetupPy);
+        assert_eq!(classify("nb/Intro.ipynb"), FileKind::Notebook);
+        assert_eq!(classify("requirements-dev.txt"), FileKind::Requirements);
+        assert_eq!(classify("requirements/base.in"), FileKind::Requirements);
+        assert_eq!(classify("dev-requirements.txt"), FileKind::Requirements);
+        assert_eq!(classify("notes.txt"), FileKind::Other);
+        assert_eq!(classify("environment-gpu.yml"), FileKind::CondaEnv);
+        assert_eq!(classify("README"), FileKind::Readme);
+        assert_eq!(classify("docs/guide/intro.md"), FileKind::Readme);
+        assert_eq!(classify("CHANGELOG.md"), FileKind::Other);
+        assert_eq!(classify("pkg/pyproject.toml"), FileKind::Pyproject);
+    }
+}
