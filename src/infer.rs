@@ -177,16 +177,22 @@ pub fn analyse(
         let ctx = rules.context_weight(&signal.context);
         for id in rules.matching(signal) {
             let rule = &rules.rules[id];
-            let ev = evidence(signal, rule.weight * ctx, &rule.file);
-            let slot = match &rule.target {
-                Target::Framework(f) => fw.entry(f).or_default().entry(&signal.path),
-                Target::Goal(g) => {
-                    let per_rule = goals.entry(*g).or_default();
-                    keep_best(per_rule.entry(id), ev);
-                    continue;
+            match &rule.target {
+                Target::Framework(f) => {
+                    let declared = signal.kind == SignalKind::Dependency;
+                    let share = if declared {
+                        rules.scoring.manifest_weight
+                    } else {
+                        1.0
+                    };
+                    let ev = evidence(signal, rule.weight * ctx * share, &rule.file);
+                    keep_best(fw.entry(f).or_default().entry(&signal.path), ev);
                 }
-            };
-            keep_best(slot, ev);
+                Target::Goal(g) => {
+                    let ev = evidence(signal, rule.weight * ctx, &rule.file);
+                    keep_best(goals.entry(*g).or_default().entry(id), ev);
+                }
+            }
         }
     }
     let frameworks = framework_uses(fw, rules);

@@ -344,6 +344,19 @@ pub fn analyse(scan: Scan, settings: &Settings, rules: &RuleSet) -> Report {
         .filter(|f| f.kind.is_manifest())
         .map(|f| infer::unit_of(&f.rel, &roots))
         .collect();
+    // A manifest that could not be read may declare anything: no FW202 there.
+    let manifest_kinds: BTreeSet<&str> = scan
+        .files
+        .iter()
+        .filter(|f| f.kind.is_manifest())
+        .map(|f| f.rel.as_str())
+        .collect();
+    let broken_units: BTreeSet<&str> = scan
+        .diagnostics
+        .iter()
+        .filter(|d| manifest_kinds.contains(d.path.as_str()) && d.code != "FW003")
+        .map(|d| infer::unit_of(&d.path, &roots))
+        .collect();
     let mut projects = Vec::new();
     let mut findings = Vec::new();
     for root in &roots {
@@ -373,7 +386,8 @@ pub fn analyse(scan: Scan, settings: &Settings, rules: &RuleSet) -> Report {
             signals: &signals,
             declared_scope: &declared_scope,
             all_signals: &scan.signals,
-            has_manifest: enclosing.iter().any(|r| manifest_units.contains(r)),
+            has_manifest: enclosing.iter().any(|r| manifest_units.contains(r))
+                && !enclosing.iter().any(|r| broken_units.contains(r)),
         };
         findings.extend(judge::findings(&input, rules));
         let verdict = judge::verdict(&unit, goals, rules);

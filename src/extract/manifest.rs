@@ -241,8 +241,16 @@ pub fn conda_env(text: &str, out: &mut Extracted) {
     let doc: serde_json::Value = match serde_saphyr::from_str(text) {
         Ok(v) => v,
         Err(e) => {
+            let (line, column) = e.location().map_or((1, 1), |l| {
+                (to_u32(l.line() as usize), to_u32(l.column() as usize))
+            });
             let msg = e.to_string();
-            out.diagnose("FW002", 1, 1, format!("invalid YAML: {}", first_line(&msg)));
+            out.diagnose(
+                "FW002",
+                line.max(1),
+                column.max(1),
+                format!("invalid YAML: {}", first_line(&msg)),
+            );
             return;
         }
     };

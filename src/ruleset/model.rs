@@ -76,6 +76,7 @@ pub struct Scoring {
     pub scale: f64,
     pub threshold: f64,
     pub primary_share: f64,
+    pub manifest_weight: f64,
     pub framework_threshold: f64,
     pub secondary_share: f64,
     /// Context id → multiplier; ids are checked against the known contexts.
