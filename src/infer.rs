@@ -124,7 +124,12 @@ pub fn layout_signals(files: &[FileEntry], roots: &[String]) -> Vec<Signal> {
 
 pub fn describe(signal: &Signal) -> String {
     match signal.kind {
-        SignalKind::Import => format!("import {}", signal.key),
+        SignalKind::Import if signal.names.is_empty() => format!("import {}", signal.key),
+        SignalKind::Import => {
+            let more = if signal.names.len() > 2 { ", …" } else { "" };
+            let shown: Vec<&str> = signal.names.iter().take(2).map(String::as_str).collect();
+            format!("from {} import {}{more}", signal.key, shown.join(", "))
+        }
         SignalKind::DynamicImport => format!("import_module(\"{}\")", signal.key),
         SignalKind::Keyword => format!("keyword \"{}\"", signal.key),
         SignalKind::Path => format!("path {}", signal.key),

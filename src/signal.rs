@@ -88,6 +88,11 @@ pub struct Signal {
     pub kind: SignalKind,
     pub key: String,
     pub context: Vec<Context>,
+    /// For `from a.b import c`: the names imported (`c`), so that rules on
+    /// namespace packages (`google.cloud.aiplatform`) can match. Not part of
+    /// the JSONL contract, whose key is the module named (`a.b`).
+    #[serde(skip)]
+    pub names: Vec<String>,
 }
 
 impl Signal {
@@ -100,6 +105,7 @@ impl Signal {
             kind,
             key: key.into(),
             context: Vec::new(),
+            names: Vec::new(),
         }
     }
 

@@ -247,6 +247,14 @@ impl<'a> Visitor<'a> for ImportVisitor<'_, '_> {
                         module.as_str(),
                         import.start().to_usize(),
                     );
+                    if let Some(signal) = self.out.signals.last_mut() {
+                        signal.names = import
+                            .names
+                            .iter()
+                            .map(|a| a.name.to_string())
+                            .filter(|n| n != "*")
+                            .collect();
+                    }
                 }
             }
             Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {

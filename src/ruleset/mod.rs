@@ -310,6 +310,12 @@ impl RuleSet {
                         out.extend_from_slice(ids);
                     }
                 }
+                // `from google.cloud import aiplatform` imports google.cloud.aiplatform.
+                for name in &signal.names {
+                    if let Some(ids) = self.by_import.get(&format!("{key}.{name}")) {
+                        out.extend_from_slice(ids);
+                    }
+                }
             }
             SignalKind::Dependency => {
                 let canonical = self.packages.canonical_key(&signal.key);
