@@ -437,7 +437,22 @@ fn diagnostic_finding(d: &Diagnostic, roots: &[String], rules: &RuleSet) -> Find
 
 #[cfg(test)]
 mod tests {
-    use super::join_inside;
+    use super::{extract_entry, join_inside};
+    use crate::ruleset::RuleSet;
+    use crate::walk::{FileEntry, FileKind};
+
+    #[test]
+    fn a_file_that_vanished_is_a_diagnostic() {
+        let entry = FileEntry {
+            rel: "gone.py".into(),
+            path: "/nonexistent/fwlint/gone.py".into(),
+            kind: FileKind::Python,
+            size: 10,
+        };
+        let result = extract_entry(&entry, &RuleSet::builtin().unwrap());
+        assert_eq!(result.diagnostics[0].code, "FW001");
+        assert_eq!(result.skipped, Some("unreadable"));
+    }
 
     #[test]
     fn includes_stay_inside_the_root() {

@@ -84,7 +84,6 @@ fn every_signal_rule_matches_its_example() {
     }
 }
 
-
 #[test]
 fn data_files_are_sorted_and_unique() {
     let rules = rules();

@@ -40,8 +40,8 @@ fn summary(out: &mut String, unit: &UnitAnalysis, verdict: &Verdict, rules: &Rul
             .unwrap_or_default();
         let _ = writeln!(
             out,
-            "  {head:<10}  {:<12} score {:>6.2}  {:>4} {files:<5}  {}",
-            p.bold(name),
+            "  {head:<10}  {} score {:>6.2}  {:>4} {files:<5}  {}",
+            padded(p.bold(name), name.chars().count(), 12),
             f.score,
             f.files,
             p.dim(&top)
@@ -65,10 +65,12 @@ fn summary(out: &mut String, unit: &UnitAnalysis, verdict: &Verdict, rules: &Rul
             .take(3)
             .map(|e| format!("{} ({})", e.signal, at(e)))
             .collect();
+        let id = g.goal.as_str();
+        let label = format!("{}{mark}", p.bold(id));
         let _ = writeln!(
             out,
-            "  {head:<10}  {:<32} {:.2}  {}",
-            format!("{}{mark}", p.bold(g.goal.as_str())),
+            "  {head:<10}  {} {:.2}  {}",
+            padded(label, id.len() + mark.len(), 32),
             g.confidence,
             p.dim(&ev.join(", "))
         );
@@ -79,6 +81,11 @@ fn summary(out: &mut String, unit: &UnitAnalysis, verdict: &Verdict, rules: &Rul
         status_paint(p, verdict.status),
         verdict.summary
     );
+}
+
+/// Pads a painted string by its visible width (escape codes take none).
+fn padded(painted: String, visible: usize, width: usize) -> String {
+    format!("{painted}{}", " ".repeat(width.saturating_sub(visible)))
 }
 
 fn severity(p: &Paint, s: Severity) -> String {

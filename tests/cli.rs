@@ -1,0 +1,124 @@
+//! Command-line behaviour as data: each `tests/cmd/<case>.toml` gives the
+//! arguments (run from the repository root), the exit status, and text that
+//! stdout/stderr must or must not contain. `*.fwlint.toml` are config inputs.
+
+use serde::Deserialize;
+use std::path::Path;
+use std::process::Command;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct Case {
+    args: Vec<String>,
+    status: i32,
+    #[serde(default)]
+    stdout_contains: Vec<String>,
+    #[serde(default)]
+    stdout_excludes: Vec<String>,
+    #[serde(default)]
+    stderr_contains: Vec<String>,
+}
+
+#[test]
+fn cli_cases() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut names: Vec<_> = std::fs::read_dir(root.join("tests/cmd"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".toml") && !n.ends_with(".fwlint.toml"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 10);
+    let mut failures = Vec::new();
+    for name in names {
+        let text = std::fs::read_to_string(root.join("tests/cmd").join(&name)).unwrap();
+        let case: Case = toml::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let out = Command::new(env!("CARGO_BIN_EXE_fwlint"))
+            .current_dir(root)
+            .args(&case.args)
+            .env_remove("NO_COLOR")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let mut problems = Vec::new();
+        if out.status.code() != Some(case.status) {
+            problems.push(format!(
+                "status {:?}, expected {}",
+                out.status.code(),
+                case.status
+            ));
+        }
+        for s in &case.stdout_contains {
+            if !stdout.contains(s.as_str()) {
+                problems.push(format!("stdout lacks {s:?}"));
+            }
+        }
+        for s in &case.stdout_excludes {
+            if stdout.contains(s.as_str()) {
+                problems.push(format!("stdout has {s:?}"));
+            }
+        }
+        for s in &case.stderr_contains {
+            if !stderr.contains(s.as_str()) {
+                problems.push(format!("stderr lacks {s:?}"));
+            }
+        }
+        if !problems.is_empty() {
+            failures.push(format!(
+                "{name}: {}\n--- stdout\n{stdout}--- stderr\n{stderr}",
+                problems.join("; ")
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn output_file_is_written_whole_and_stdout_stays_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("report.json");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new(env!("CARGO_BIN_EXE_fwlint"))
+        .current_dir(root)
+        .args([
+            "check",
+            "fixtures/fw104-pytorch-mobile-export",
+            "--format",
+            "json",
+            "--output",
+        ])
+        .arg(&dest)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&dest).unwrap()).unwrap();
+    assert_eq!(report["version"], 1);
+    assert_eq!(report["findings"][0]["rule"], "FW104");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(leftovers.len(), 1, "no temporary file left behind");
+}
+
+/// The README shows real output: it must match what the binary prints now.
+#[test]
+fn readme_examples_are_current() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    for case in [
+        "fixtures/fw104-pytorch-mobile-export",
+        "fixtures/llm-finetune-peft",
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_fwlint"))
+            .current_dir(root)
+            .args(["check", case, "--color", "never"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        let block = format!("$ fwlint check {case}\n{text}```");
+        assert!(
+            readme.contains(&block),
+            "README.md example for {case} is out of date; it should read:\n{block}"
+        );
+    }
+}

@@ -1,0 +1,147 @@
+//! The walk on a real temporary tree: ignore files without `.git`, hidden
+//! folders, links out of the root, size caps, and the tree left untouched.
+
+use std::path::Path;
+use std::process::Command;
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+fn signal_paths(root: &Path, extra: &[&str]) -> Vec<String> {
+    let out = Command::new(env!("CARGO_BIN_EXE_fwlint"))
+        .arg("signals")
+        .arg(root)
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut paths: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["path"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    paths.dedup();
+    paths
+}
+
+/// Every path under `root` with its size and modification time.
+fn tree_state(root: &Path) -> Vec<(String, u64, std::time::SystemTime)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let e = e.unwrap();
+            let m = std::fs::symlink_metadata(e.path()).unwrap();
+            if m.is_dir() {
+                stack.push(e.path());
+            }
+            out.push((
+                e.path().display().to_string(),
+                m.len(),
+                m.modified().unwrap(),
+            ));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn walk_honours_ignores_hidden_and_links() {
+    let outside = tempfile::tempdir().unwrap();
+    write(outside.path(), "secret/model.py", "import torch\n");
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, ".gitignore", "/ignored/\n");
+    write(root, ".fwlintignore", "generated.py\n");
+    write(root, "main.py", "import tensorflow as tf\n");
+    write(root, "ignored/old.py", "import torch\n");
+    write(root, "generated.py", "import jax\n");
+    write(root, ".venv/lib/site.py", "import torch\n");
+    write(
+        root,
+        ".github/workflows/README.md",
+        "A course on deep learning.\n",
+    );
+    std::os::unix::fs::symlink(outside.path().join("secret"), root.join("linked")).unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("secret/model.py"),
+        root.join("model_link.py"),
+    )
+    .unwrap();
+    let before = tree_state(root);
+
+    assert_eq!(
+        signal_paths(root, &[]),
+        [".github/workflows/README.md", "main.py"]
+    );
+    assert_eq!(
+        signal_paths(root, &["--no-ignore"]),
+        [
+            ".github/workflows/README.md",
+            "generated.py",
+            "ignored/old.py",
+            "main.py"
+        ]
+    );
+    assert_eq!(
+        signal_paths(root, &["--hidden"]),
+        [
+            ".github/workflows/README.md",
+            ".venv/lib/site.py",
+            "main.py"
+        ]
+    );
+    assert_eq!(
+        tree_state(root),
+        before,
+        "fwlint must not write into the scanned tree"
+    );
+}
+
+#[test]
+fn oversized_and_unreadable_files_are_diagnostics() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "main.py", "import torch\n");
+    let big = "x = 1\n".repeat(1_500_000); // 9 MB, over the 8 MiB Python cap
+    write(root, "big.py", &format!("import tensorflow\n{big}"));
+    let out = Command::new(env!("CARGO_BIN_EXE_fwlint"))
+        .args(["check", "--format", "json"])
+        .arg(root)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["rule"] == "FW005" && f["path"] == "big.py")
+    );
+    assert_eq!(report["stats"]["skipped"]["too-large"], 1);
+    let fws: Vec<&str> = report["frameworks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(fws, ["pytorch"], "the skipped file's import is not counted");
+}
