@@ -60,14 +60,25 @@ fn names(rules: &RuleSet, uses: &[&FrameworkUse]) -> String {
     names.join(" and ")
 }
 
-/// Guided (PyTorch, TensorFlow) and other frameworks a unit uses.
+/// Guided (PyTorch, TensorFlow) and other frameworks a unit uses, strongest
+/// first. A guided framework far weaker than the main one (below
+/// `secondary-share` of its score: an export path, a stray script) is left
+/// out, so it cannot make a project look aligned.
 fn split_frameworks<'a>(
     unit: &'a UnitAnalysis,
     rules: &RuleSet,
 ) -> (Vec<&'a FrameworkUse>, Vec<&'a FrameworkUse>) {
-    unit.frameworks
+    let (guided, other): (Vec<_>, Vec<_>) = unit
+        .frameworks
         .iter()
-        .partition(|f| rules.framework(&f.id).is_some_and(|d| d.guided))
+        .partition(|f| rules.framework(&f.id).is_some_and(|d| d.guided));
+    let main = guided.first().map_or(0.0, |f| f.score);
+    let share = rules.scoring.secondary_share;
+    let guided = guided
+        .into_iter()
+        .filter(|f| f.score >= share * main)
+        .collect();
+    (guided, other)
 }
 
 /// The verdict for a unit, judged on `goals` (the unit's own, or inherited).
@@ -218,17 +229,24 @@ fn guidance_findings(input: &UnitInput, rules: &RuleSet, out: &mut Vec<Finding>)
             continue;
         };
         let wrong = guided[0];
-        let Some(at) = wrong.evidence.first() else {
-            continue;
-        };
-        let role = if goal.primary {
-            ""
+        // A primary goal's finding points at the framework; a secondary
+        // goal's at what shows that goal, which is the part to look at.
+        let at = if goal.primary {
+            wrong.evidence.first()
         } else {
-            " (a secondary goal)"
+            goal.evidence.first().or(wrong.evidence.first())
+        };
+        let Some(at) = at else { continue };
+        let subject = if goal.primary {
+            format!("`{}` project uses", goal.goal)
+        } else {
+            format!(
+                "`{}` is a secondary goal here and the project uses",
+                goal.goal
+            )
         };
         let message = format!(
-            "`{}` project{role} uses {}; the guidance recommends {} for {} ({})",
-            goal.goal,
+            "{subject} {}; the guidance recommends {} for {} ({})",
             framework_name(rules, &wrong.id),
             framework_name(rules, rec),
             g.title,
@@ -287,14 +305,22 @@ fn is_import(s: &Signal) -> bool {
     matches!(s.kind, SignalKind::Import | SignalKind::DynamicImport)
 }
 
-fn is_product(s: &Signal) -> bool {
+/// A hard dependency: imported at module level by product code. Imports in
+/// functions or `try` blocks are usually optional backends, loaded lazily.
+fn is_required_import(s: &Signal) -> bool {
     use crate::signal::Context;
-    !s.context.iter().any(|c| {
-        matches!(
-            c,
-            Context::Test | Context::Example | Context::Dev | Context::TypeChecking
-        )
-    })
+    is_import(s)
+        && s.context.contains(&Context::Module)
+        && !s.context.iter().any(|c| {
+            matches!(
+                c,
+                Context::Try
+                    | Context::Test
+                    | Context::Example
+                    | Context::Dev
+                    | Context::TypeChecking
+            )
+        })
 }
 
 fn undeclared_frameworks(input: &UnitInput, rules: &RuleSet, out: &mut Vec<Finding>) {
@@ -307,11 +333,7 @@ fn undeclared_frameworks(input: &UnitInput, rules: &RuleSet, out: &mut Vec<Findi
         .flat_map(|s| frameworks_of(s, rules))
         .collect();
     let mut reported = BTreeSet::new();
-    for s in input
-        .signals
-        .iter()
-        .filter(|s| is_import(s) && is_product(s))
-    {
+    for s in input.signals.iter().filter(|s| is_required_import(s)) {
         for fw in frameworks_of(s, rules) {
             if declared.contains(&fw)
                 || input.unit.uses(&fw).is_none()

@@ -391,6 +391,10 @@ pub fn analyse(scan: Scan, settings: &Settings, rules: &RuleSet) -> Report {
         };
         findings.extend(judge::findings(&input, rules));
         let verdict = judge::verdict(&unit, goals, rules);
+        if unit.frameworks.is_empty() && unit.goals.is_empty() {
+            // Nothing to report for a unit with no ML evidence (a docs folder).
+            continue;
+        }
         projects.push(Project {
             analysis: unit,
             verdict,

@@ -27,10 +27,20 @@ fn summary(out: &mut String, unit: &UnitAnalysis, verdict: &Verdict, rules: &Rul
     if unit.frameworks.is_empty() {
         let _ = writeln!(out, "  frameworks  {}", p.dim("none found"));
     }
+    let name_of = |id: &str| {
+        rules
+            .framework(id)
+            .map_or(id.to_string(), |d| d.name.clone())
+    };
+    let width = unit
+        .frameworks
+        .iter()
+        .map(|f| name_of(&f.id).chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(12);
     for (i, f) in unit.frameworks.iter().enumerate() {
-        let name = rules
-            .framework(&f.id)
-            .map_or(f.id.as_str(), |d| d.name.as_str());
+        let name = name_of(&f.id);
         let head = if i == 0 { "frameworks" } else { "" };
         let files = if f.files == 1 { "file" } else { "files" };
         let top = f
@@ -41,7 +51,7 @@ fn summary(out: &mut String, unit: &UnitAnalysis, verdict: &Verdict, rules: &Rul
         let _ = writeln!(
             out,
             "  {head:<10}  {} score {:>6.2}  {:>4} {files:<5}  {}",
-            padded(p.bold(name), name.chars().count(), 12),
+            padded(p.bold(&name), name.chars().count(), width),
             f.score,
             f.files,
             p.dim(&top)
