@@ -82,7 +82,7 @@ fn split_frameworks<'a>(
 }
 
 /// The verdict for a unit, judged on `goals` (the unit's own, or inherited).
-pub fn verdict(unit: &UnitAnalysis, goals: &UnitAnalysis, rules: &RuleSet) -> Verdict {
+pub fn verdict(unit: &UnitAnalysis, goals: Option<&UnitAnalysis>, rules: &RuleSet) -> Verdict {
     let (guided, other) = split_frameworks(unit, rules);
     let undetermined = |summary: String| Verdict {
         status: Status::Undetermined,
@@ -99,7 +99,11 @@ pub fn verdict(unit: &UnitAnalysis, goals: &UnitAnalysis, rules: &RuleSet) -> Ve
             names(rules, &other)
         ));
     }
-    let primaries: Vec<Goal> = goals.primary_goals().map(|g| g.goal).collect();
+    let primaries: Vec<Goal> = goals
+        .into_iter()
+        .flat_map(|g| g.primary_goals())
+        .map(|g| g.goal)
+        .collect();
     if primaries.is_empty() {
         return undetermined(format!(
             "uses {} but shows too little evidence of its goal; declare one with `--goal`",
@@ -177,16 +181,18 @@ fn goal_titles(rules: &RuleSet, goals: &[Goal]) -> String {
 /// Inputs to the findings of one unit.
 pub struct UnitInput<'a> {
     pub unit: &'a UnitAnalysis,
-    /// The goals judged: the unit's own, or its enclosing tree's when it has none.
-    pub goals: &'a UnitAnalysis,
+    /// The goals judged: the unit's own, or the nearest enclosing unit's
+    /// when it has none; `None` when no enclosing unit shows a goal.
+    pub goals: Option<&'a UnitAnalysis>,
     /// Signals of this unit.
     pub signals: &'a [&'a Signal],
     /// Dependencies declared in this unit or an enclosing one.
     pub declared_scope: &'a [&'a Signal],
     /// Every signal of the tree (for "never imported anywhere").
     pub all_signals: &'a [Signal],
-    /// Whether this unit or an enclosing one has a dependency manifest.
-    pub has_manifest: bool,
+    /// Whether this unit or an enclosing one has a dependency manifest, and
+    /// all of them could be parsed.
+    pub readable_manifest: bool,
 }
 
 pub fn findings(input: &UnitInput, rules: &RuleSet) -> Vec<Finding> {
@@ -195,7 +201,7 @@ pub fn findings(input: &UnitInput, rules: &RuleSet) -> Vec<Finding> {
     mixed_frameworks(input, rules, &mut out);
     undeclared_frameworks(input, rules, &mut out);
     unused_dependencies(input, rules, &mut out);
-    undetermined_findings(input, rules, &mut out);
+    unguided_framework(input, rules, &mut out);
     out
 }
 
@@ -219,7 +225,13 @@ fn finding(rules: &RuleSet, code: &str, project: &str, at: &Evidence, message: S
 
 fn guidance_findings(input: &UnitInput, rules: &RuleSet, out: &mut Vec<Finding>) {
     let (guided, _) = split_frameworks(input.unit, rules);
-    for goal in &input.goals.goals {
+    let Some(goals) = input.goals else { return };
+    let inherited = goals.path != input.unit.path;
+    for goal in &goals.goals {
+        // Another unit's secondary goals say little about this one.
+        if inherited && !goal.primary {
+            continue;
+        }
         let g = &rules.goals[&goal.goal];
         let rec = g.framework.get_ref();
         if guided.is_empty() || guided.iter().any(|f| &f.id == rec) {
@@ -231,7 +243,7 @@ fn guidance_findings(input: &UnitInput, rules: &RuleSet, out: &mut Vec<Finding>)
         let wrong = guided[0];
         // A primary goal's finding points at the framework; a secondary
         // goal's at what shows that goal, which is the part to look at.
-        let at = if goal.primary {
+        let at = if goal.primary || inherited {
             wrong.evidence.first()
         } else {
             goal.evidence.first().or(wrong.evidence.first())
@@ -324,7 +336,7 @@ fn is_required_import(s: &Signal) -> bool {
 }
 
 fn undeclared_frameworks(input: &UnitInput, rules: &RuleSet, out: &mut Vec<Finding>) {
-    if !input.has_manifest {
+    if !input.readable_manifest {
         return;
     }
     let declared: BTreeSet<String> = input
@@ -404,36 +416,37 @@ fn used_through(signal: &Signal, rules: &RuleSet) -> BTreeSet<String> {
     fws
 }
 
-fn undetermined_findings(input: &UnitInput, rules: &RuleSet, out: &mut Vec<Finding>) {
+fn unguided_framework(input: &UnitInput, rules: &RuleSet, out: &mut Vec<Finding>) {
     let (guided, other) = split_frameworks(input.unit, rules);
-    if guided.is_empty() && !other.is_empty() {
-        if let Some(at) = other[0].evidence.first() {
-            let message = format!(
-                "this project uses {}, which the PyTorch-vs-TensorFlow guidance does not cover",
-                names(rules, &other)
-            );
-            out.push(finding(rules, "FW205", &input.unit.path, at, message));
-        }
+    if !guided.is_empty() {
         return;
     }
-    if !guided.is_empty()
-        && input.goals.goals.is_empty()
-        && let Some(at) = guided[0].evidence.first()
+    if let Some(at) = other.first().and_then(|f| f.evidence.first()) {
+        let message = format!(
+            "this project uses {}, which the PyTorch-vs-TensorFlow guidance does not cover",
+            names(rules, &other)
+        );
+        out.push(finding(rules, "FW205", &input.unit.path, at, message));
+    }
+}
+
+/// Findings about the whole tree, once: FW204 (no framework at all) and
+/// FW206 (a framework but no goal anywhere).
+pub fn tree_findings(
+    root: &UnitAnalysis,
+    first_path: Option<&str>,
+    rules: &RuleSet,
+) -> Option<Finding> {
+    let (guided, _) = split_frameworks(root, rules);
+    if root.goals.is_empty()
+        && let Some(at) = guided.first().and_then(|f| f.evidence.first())
     {
         let message = format!(
             "no goal could be inferred for this {} project; declare one with `--goal`",
             names(rules, &guided)
         );
-        out.push(finding(rules, "FW206", &input.unit.path, at, message));
+        return Some(finding(rules, "FW206", ".", at, message));
     }
-}
-
-/// FW204, once for the whole tree.
-pub fn no_framework(
-    root: &UnitAnalysis,
-    first_path: Option<&str>,
-    rules: &RuleSet,
-) -> Option<Finding> {
     if !root.frameworks.is_empty() {
         return None;
     }

@@ -118,6 +118,7 @@ pub fn scan(settings: &Settings, rules: &RuleSet) -> Result<Scan, Error> {
         for (path, message) in walked.errors {
             scan.diagnostics.push(Diagnostic {
                 path: if path.is_empty() { ".".into() } else { path },
+                cell: None,
                 line: 1,
                 column: 1,
                 code: "FW001",
@@ -190,6 +191,7 @@ fn extract_entry(entry: &FileEntry, rules: &RuleSet) -> FileResult {
         result.skipped = Some("too-large");
         result.diagnostics.push(Diagnostic {
             path: entry.rel.clone(),
+            cell: None,
             line: 1,
             column: 1,
             code: "FW005",
@@ -215,6 +217,7 @@ fn extract_entry(entry: &FileEntry, rules: &RuleSet) -> FileResult {
             result.skipped = Some("unreadable");
             result.diagnostics.push(Diagnostic {
                 path: entry.rel.clone(),
+                cell: None,
                 line: 1,
                 column: 1,
                 code: "FW001",
@@ -338,70 +341,45 @@ pub fn analyse(scan: Scan, settings: &Settings, rules: &RuleSet) -> Report {
             .or_default()
             .push(s);
     }
-    let manifest_units: BTreeSet<&str> = scan
-        .files
+    let manifests = ManifestState::new(&scan, &roots);
+    let units: Vec<UnitAnalysis> = by_unit
         .iter()
-        .filter(|f| f.kind.is_manifest())
-        .map(|f| infer::unit_of(&f.rel, &roots))
-        .collect();
-    // A manifest that could not be read may declare anything: no FW202 there.
-    let manifest_kinds: BTreeSet<&str> = scan
-        .files
-        .iter()
-        .filter(|f| f.kind.is_manifest())
-        .map(|f| f.rel.as_str())
-        .collect();
-    let broken_units: BTreeSet<&str> = scan
-        .diagnostics
-        .iter()
-        .filter(|d| manifest_kinds.contains(d.path.as_str()) && d.code != "FW003")
-        .map(|d| infer::unit_of(&d.path, &roots))
+        .map(|(root, signals)| infer::analyse(root, signals, rules, &settings.goals))
         .collect();
     let mut projects = Vec::new();
     let mut findings = Vec::new();
-    for root in &roots {
-        let signals = by_unit.get(root.as_str()).cloned().unwrap_or_default();
-        if signals.is_empty() {
-            continue;
-        }
-        let unit = infer::analyse(root, &signals, rules, &settings.goals);
-        let goals = if unit.goals.is_empty() {
-            &rollup
-        } else {
-            &unit
-        };
-        let enclosing: Vec<&str> = roots
+    for unit in &units {
+        let enclosing = enclosing_roots(&roots, &unit.path);
+        // A unit without goal evidence of its own is judged on the goals of
+        // the nearest enclosing unit that has some.
+        let goals = enclosing
             .iter()
-            .map(String::as_str)
-            .filter(|r| *r == "." || *r == root || root.starts_with(&format!("{r}/")))
-            .collect();
+            .find_map(|r| units.iter().find(|u| u.path == *r && !u.goals.is_empty()));
         let declared_scope: Vec<&Signal> = enclosing
             .iter()
             .flat_map(|r| by_unit.get(r).into_iter().flatten().copied())
             .filter(|s| s.kind == SignalKind::Dependency)
             .collect();
         let input = judge::UnitInput {
-            unit: &unit,
+            unit,
             goals,
-            signals: &signals,
+            signals: &by_unit[unit.path.as_str()],
             declared_scope: &declared_scope,
             all_signals: &scan.signals,
-            has_manifest: enclosing.iter().any(|r| manifest_units.contains(r))
-                && !enclosing.iter().any(|r| broken_units.contains(r)),
+            readable_manifest: manifests.readable_in(&enclosing),
         };
         findings.extend(judge::findings(&input, rules));
-        let verdict = judge::verdict(&unit, goals, rules);
         if unit.frameworks.is_empty() && unit.goals.is_empty() {
             // Nothing to report for a unit with no ML evidence (a docs folder).
             continue;
         }
         projects.push(Project {
-            analysis: unit,
-            verdict,
+            analysis: unit.clone(),
+            verdict: judge::verdict(unit, goals, rules),
         });
     }
     let first = scan.files.first().map(|f| f.rel.as_str());
-    findings.extend(judge::no_framework(&rollup, first, rules));
+    findings.extend(judge::tree_findings(&rollup, first, rules));
     findings.extend(
         scan.diagnostics
             .iter()
@@ -412,7 +390,7 @@ pub fn analyse(scan: Scan, settings: &Settings, rules: &RuleSet) -> Report {
             .cmp(&(&b.path, b.cell, b.line, b.column, &b.code, &b.project))
     });
     findings.dedup();
-    let verdict = judge::verdict(&rollup, &rollup, rules);
+    let verdict = judge::verdict(&rollup, Some(&rollup), rules);
     Report {
         root: scan.root,
         rollup,
@@ -420,6 +398,49 @@ pub fn analyse(scan: Scan, settings: &Settings, rules: &RuleSet) -> Report {
         projects,
         findings,
         stats: scan.stats,
+    }
+}
+
+/// Unit roots containing `unit`, deepest (the unit itself) first.
+fn enclosing_roots<'r>(roots: &'r [String], unit: &str) -> Vec<&'r str> {
+    let mut out: Vec<&str> = roots
+        .iter()
+        .map(String::as_str)
+        .filter(|r| *r == "." || *r == unit || unit.starts_with(&format!("{r}/")))
+        .collect();
+    out.sort_by_key(|r| std::cmp::Reverse(if *r == "." { 0 } else { r.len() }));
+    out
+}
+
+/// Which units have dependency manifests, and which have one that could not
+/// be parsed (it may declare anything, so FW202 stays quiet there).
+struct ManifestState<'s> {
+    with_manifest: BTreeSet<&'s str>,
+    broken: BTreeSet<&'s str>,
+}
+
+impl<'s> ManifestState<'s> {
+    fn new(scan: &'s Scan, roots: &'s [String]) -> Self {
+        let manifests: BTreeSet<&str> = scan
+            .files
+            .iter()
+            .filter(|f| f.kind.is_manifest())
+            .map(|f| f.rel.as_str())
+            .collect();
+        ManifestState {
+            with_manifest: manifests.iter().map(|m| infer::unit_of(m, roots)).collect(),
+            broken: scan
+                .diagnostics
+                .iter()
+                .filter(|d| manifests.contains(d.path.as_str()) && d.code != "FW003")
+                .map(|d| infer::unit_of(&d.path, roots))
+                .collect(),
+        }
+    }
+
+    fn readable_in(&self, units: &[&str]) -> bool {
+        units.iter().any(|u| self.with_manifest.contains(u))
+            && !units.iter().any(|u| self.broken.contains(u))
     }
 }
 
@@ -431,7 +452,7 @@ fn diagnostic_finding(d: &Diagnostic, roots: &[String], rules: &RuleSet) -> Find
         severity: doc.map_or(ruleset::Severity::Warning, |c| c.severity),
         message: d.message.clone(),
         path: d.path.clone(),
-        cell: None,
+        cell: d.cell,
         line: d.line,
         column: d.column,
         project: infer::unit_of(&d.path, roots).to_string(),

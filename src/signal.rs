@@ -133,6 +133,7 @@ pub fn location(path: &str, cell: Option<u32>, line: u32, column: u32) -> String
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Diagnostic {
     pub path: String,
+    pub cell: Option<u32>,
     pub line: u32,
     pub column: u32,
     pub code: &'static str,
@@ -143,6 +144,7 @@ impl Diagnostic {
     pub fn new(code: &'static str, line: u32, column: u32, message: impl Into<String>) -> Self {
         Diagnostic {
             path: String::new(),
+            cell: None,
             line,
             column,
             code,

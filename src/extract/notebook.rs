@@ -10,6 +10,36 @@ use serde::Deserialize;
 #[derive(Deserialize)]
 struct Notebook {
     cells: Vec<Cell>,
+    #[serde(default)]
+    metadata: Metadata,
+}
+
+#[derive(Deserialize, Default)]
+struct Metadata {
+    kernelspec: Option<Language>,
+    language_info: Option<LanguageInfo>,
+}
+
+#[derive(Deserialize)]
+struct Language {
+    language: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct LanguageInfo {
+    name: Option<String>,
+}
+
+impl Metadata {
+    /// False for notebooks whose kernel is declared and is not Python (R, Julia…).
+    fn is_python(&self) -> bool {
+        let declared = self
+            .kernelspec
+            .as_ref()
+            .and_then(|k| k.language.as_deref())
+            .or_else(|| self.language_info.as_ref().and_then(|l| l.name.as_deref()));
+        declared.is_none_or(|l| l.eq_ignore_ascii_case("python"))
+    }
 }
 
 #[derive(Deserialize)]
@@ -54,12 +84,17 @@ pub fn extract(text: &str, uri_prefixes: &[&str], out: &mut Extracted) {
             return;
         }
     };
+    if !notebook.metadata.is_python() {
+        return;
+    }
     for (i, cell) in notebook.cells.into_iter().enumerate() {
         if cell.cell_type != "code" {
             continue;
         }
         let cell_no = to_u32(i + 1);
-        let source = cell.source.joined();
+        let Some(source) = python_of_cell(cell.source.joined()) else {
+            continue;
+        };
         let mut cell_out = Extracted::default();
         python::extract(&source, true, uri_prefixes, &mut cell_out);
         pip_lines(&source, &mut cell_out);
@@ -68,10 +103,38 @@ pub fn extract(text: &str, uri_prefixes: &[&str], out: &mut Extracted) {
             out.push(s);
         }
         for mut d in cell_out.diagnostics {
-            d.message = format!("cell {cell_no}: {}", d.message);
+            d.cell = Some(cell_no);
             out.diagnostics.push(d);
         }
     }
+}
+
+/// The Python a code cell holds. A cell magic (`%%bash`, `%%writefile x.proto`)
+/// makes the cell something else, except those whose body is Python:
+/// `%%writefile x.py` (the project's own module) and timing/capture magics.
+/// The magic line is blanked so line numbers stay those of the cell.
+fn python_of_cell(source: String) -> Option<String> {
+    let first = source.trim_start().lines().next().unwrap_or("");
+    let Some(magic) = first.strip_prefix("%%") else {
+        return Some(source);
+    };
+    let mut words = magic.split_whitespace();
+    let python_body = match words.next() {
+        Some("time" | "timeit" | "capture" | "prun") => true,
+        Some("writefile") => words.last().is_some_and(|f| f.ends_with(".py")),
+        _ => false,
+    };
+    let start = source.find("%%").unwrap_or(0);
+    let end = source[start..]
+        .find('\n')
+        .map_or(source.len(), |n| start + n);
+    python_body.then(|| {
+        format!(
+            "{}{}",
+            "\n".repeat(source[..start].matches('\n').count()),
+            &source[end..]
+        )
+    })
 }
 
 /// `%pip install x`, `!pip install x`, `!python -m pip install x`, `%conda install x`.
@@ -150,6 +213,31 @@ mod tests {
             ]
         );
         assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+    }
+
+    #[test]
+    fn cell_magics_and_other_kernels() {
+        let nb = r##"{"cells": [
+ {"cell_type": "code", "source": "%%writefile match.proto\nimport \"google/rpc/status.proto\";\n"},
+ {"cell_type": "code", "source": "%%bash\npip list | grep torch\n"},
+ {"cell_type": "code", "source": "%%writefile trainer/task.py\nimport torch\n"},
+ {"cell_type": "code", "source": "%%time\nimport jax\n"}
+], "metadata": {"kernelspec": {"language": "python"}}, "nbformat": 4}"##;
+        let mut out = Extracted::default();
+        extract(nb, &[], &mut out);
+        let got: Vec<_> = out
+            .signals
+            .iter()
+            .map(|s| format!("{} {}", s.location(), s.key))
+            .collect();
+        assert_eq!(got, [":cell 3:2:1 torch", ":cell 4:2:1 jax"]);
+        assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+
+        let r = r##"{"cells": [{"cell_type": "code", "source": "library(torch)\nx <- 1"}],
+ "metadata": {"kernelspec": {"language": "R", "name": "ir"}}, "nbformat": 4}"##;
+        let mut out = Extracted::default();
+        extract(r, &[], &mut out);
+        assert!(out.signals.is_empty() && out.diagnostics.is_empty());
     }
 
     #[test]
