@@ -122,3 +122,86 @@ fn readme_examples_are_current() {
         );
     }
 }
+
+fn keys(v: &serde_json::Value) -> Vec<&str> {
+    let mut k: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    k.sort();
+    k
+}
+
+/// The JSON contract of ARCHITECTURE.md, version 1: field names are fixed.
+#[test]
+fn json_report_follows_the_contract() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new(env!("CARGO_BIN_EXE_fwlint"))
+        .current_dir(root)
+        .args([
+            "check",
+            "fixtures/fw104-pytorch-mobile-export",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        keys(&r),
+        [
+            "findings",
+            "frameworks",
+            "goals",
+            "projects",
+            "root",
+            "stats",
+            "tool",
+            "verdict",
+            "version"
+        ]
+    );
+    assert_eq!(r["version"], 1);
+    assert_eq!(r["tool"]["name"], "fwlint");
+    assert_eq!(r["root"], "fixtures/fw104-pytorch-mobile-export");
+    let fw = &r["frameworks"][0];
+    for k in ["id", "score", "files", "evidence"] {
+        assert!(fw.get(k).is_some(), "frameworks[].{k}");
+    }
+    for k in ["signal", "path", "line"] {
+        assert!(
+            fw["evidence"][0].get(k).is_some(),
+            "frameworks[].evidence[].{k}"
+        );
+    }
+    let goal = &r["goals"][0];
+    for k in ["id", "confidence", "primary", "evidence"] {
+        assert!(goal.get(k).is_some(), "goals[].{k}");
+    }
+    for k in ["signal", "path", "line", "weight"] {
+        assert!(
+            goal["evidence"][0].get(k).is_some(),
+            "goals[].evidence[].{k}"
+        );
+    }
+    assert_eq!(keys(&r["verdict"]), ["status", "summary"]);
+    let project = &r["projects"][0];
+    for k in ["path", "frameworks", "goals", "verdict"] {
+        assert!(project.get(k).is_some(), "projects[].{k}");
+    }
+    let finding = &r["findings"][0];
+    for k in [
+        "rule", "name", "severity", "message", "path", "line", "column", "project",
+    ] {
+        assert!(finding.get(k).is_some(), "findings[].{k}");
+    }
+    assert_eq!(finding["rule"], "FW104");
+    assert_eq!(finding["name"], "mobile-framework");
+    assert_eq!(finding["severity"], "warning");
+    for k in [
+        "files_seen",
+        "files_read",
+        "bytes_read",
+        "skipped",
+        "elapsed_ms",
+    ] {
+        assert!(r["stats"].get(k).is_some(), "stats.{k}");
+    }
+}

@@ -145,3 +145,54 @@ fn oversized_and_unreadable_files_are_diagnostics() {
         .collect();
     assert_eq!(fws, ["pytorch"], "the skipped file's import is not counted");
 }
+
+#[test]
+fn requirement_includes_are_followed_inside_the_root_only() {
+    let outside = tempfile::tempdir().unwrap();
+    write(outside.path(), "shared.txt", "jax\n");
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("repo");
+    write(
+        &root,
+        "requirements.txt",
+        "-r deps/base.pip\n-r ../shared.txt\nnumpy\n",
+    );
+    write(
+        &root,
+        "deps/base.pip",
+        "--requirement=more.pip\ntorch==2.3\n",
+    );
+    write(&root, "deps/more.pip", "-r base.pip\ntransformers\n");
+    std::fs::copy(
+        outside.path().join("shared.txt"),
+        dir.path().join("shared.txt"),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_fwlint"))
+        .arg("signals")
+        .arg(&root)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let deps: Vec<String> = text
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["kind"] == "dependency")
+        .map(|v| {
+            format!(
+                "{}:{}",
+                v["path"].as_str().unwrap(),
+                v["key"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        deps,
+        [
+            "deps/base.pip:pypi:torch",
+            "deps/more.pip:pypi:transformers",
+            "requirements.txt:pypi:numpy"
+        ],
+        "includes followed once each (cycles too), never out of the root"
+    );
+}
