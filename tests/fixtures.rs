@@ -81,6 +81,13 @@ fn every_fixture_matches_its_intent_and_reviewed_output() {
         let want = intent(&case);
         let (code, json) = run(&["check", &case, "--format", "json"]);
         let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+        for f in report["findings"].as_array().unwrap() {
+            let message = f["message"].as_str().unwrap();
+            let first = message.chars().next().unwrap();
+            if first.is_uppercase() || message.ends_with('.') {
+                failures.push(format!("{case}: message style (lowercase, no final period): {message}"));
+            }
+        }
         let codes: BTreeSet<String> = report["findings"]
             .as_array()
             .unwrap()

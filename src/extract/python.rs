@@ -125,7 +125,7 @@ pub fn extract(source: &str, notebook: bool, uri_prefixes: &[&str], out: &mut Ex
             "FW002",
             line,
             column,
-            format!("Python syntax error: {}", err.error),
+            format!("syntax error: {}", err.error),
         );
     }
     let mut visitor = ImportVisitor {
