@@ -85,7 +85,9 @@ fn every_fixture_matches_its_intent_and_reviewed_output() {
             let message = f["message"].as_str().unwrap();
             let first = message.chars().next().unwrap();
             if first.is_uppercase() || message.ends_with('.') {
-                failures.push(format!("{case}: message style (lowercase, no final period): {message}"));
+                failures.push(format!(
+                    "{case}: message style (lowercase, no final period): {message}"
+                ));
             }
         }
         let codes: BTreeSet<String> = report["findings"]
