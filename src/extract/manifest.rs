@@ -50,7 +50,7 @@ fn push_dep(
     let (line, column) = loc.find(written);
     let signal = Signal::new(
         SignalKind::Dependency,
-        format!("{prefix}:{name}"),
+        super::requirements::dependency_key(prefix, &name),
         line,
         column,
     );
@@ -218,7 +218,7 @@ pub fn setup_cfg(text: &str, out: &mut Extracted) {
             let column = to_u32(raw.find(&name).unwrap_or(0) + 1);
             let signal = Signal::new(
                 SignalKind::Dependency,
-                format!("pypi:{name}"),
+                super::requirements::dependency_key("pypi", &name),
                 to_u32(i + 1),
                 column,
             );

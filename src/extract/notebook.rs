@@ -163,7 +163,7 @@ fn pip_lines(source: &str, out: &mut Extracted) {
         for name in pip_install_args(args) {
             let signal = Signal::new(
                 SignalKind::Dependency,
-                format!("{prefix}:{name}"),
+                super::requirements::dependency_key(prefix, &name),
                 to_u32(i + 1),
                 column,
             );

@@ -36,6 +36,11 @@ pub fn requirement_name(spec: &str) -> Option<String> {
     valid_name(&spec[..end])
 }
 
+/// `pypi:name` / `conda:name` with the name normalised per PEP 503.
+pub fn dependency_key(ecosystem: &str, name: &str) -> String {
+    format!("{ecosystem}:{}", crate::ruleset::normalize_dist(name))
+}
+
 fn valid_name(name: &str) -> Option<String> {
     let name = name.trim_end_matches(['.', '-', '_']);
     let ok = !name.is_empty()
@@ -113,7 +118,7 @@ fn requirement_line(line: &str, number: u32, context: &[Context], out: &mut Extr
         if let Some(name) = requirement_name(rest) {
             let signal = Signal::new(
                 SignalKind::Dependency,
-                format!("pypi:{name}"),
+                super::requirements::dependency_key("pypi", &name),
                 number,
                 column,
             );
@@ -129,7 +134,7 @@ fn requirement_line(line: &str, number: u32, context: &[Context], out: &mut Extr
     if let Some(name) = requirement_name(spec) {
         let signal = Signal::new(
             SignalKind::Dependency,
-            format!("pypi:{name}"),
+            super::requirements::dependency_key("pypi", &name),
             number,
             column,
         );
@@ -231,6 +236,21 @@ mod tests {
                 "6:dependency:pypi:mylib",
                 "7:dependency:pypi:numpy"
             ]
+        );
+    }
+
+    #[test]
+    fn keys_are_pep503_normalised() {
+        let mut out = Extracted::default();
+        extract(
+            "requirements.txt",
+            "SentencePiece\nPyYAML>=6\ntensorflow_cpu\n",
+            &mut out,
+        );
+        let keys: Vec<_> = out.signals.iter().map(|s| s.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            ["pypi:sentencepiece", "pypi:pyyaml", "pypi:tensorflow-cpu"]
         );
     }
 

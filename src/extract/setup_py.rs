@@ -94,8 +94,12 @@ impl Reader<'_> {
                 && let Some(name) = requirement_name(lit.value.to_str())
             {
                 let (line, column) = self.index.line_col(self.source, lit.start().to_usize());
-                let signal =
-                    Signal::new(SignalKind::Dependency, format!("pypi:{name}"), line, column);
+                let signal = Signal::new(
+                    SignalKind::Dependency,
+                    super::requirements::dependency_key("pypi", &name),
+                    line,
+                    column,
+                );
                 out.push(signal.with_context(ctx));
             }
         }
