@@ -50,7 +50,7 @@ fn push_dep(
     let (line, column) = loc.find(written);
     let signal = Signal::new(
         SignalKind::Dependency,
-        super::requirements::dependency_key(prefix, &name),
+        super::requirements::dependency_key(prefix, name),
         line,
         column,
     );
