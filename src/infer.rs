@@ -77,7 +77,7 @@ pub fn unit_roots(files: &[FileEntry]) -> Vec<String> {
         let name = f.rel.rsplit('/').next().unwrap_or(&f.rel);
         let starts_unit = match f.kind {
             FileKind::Requirements => name.eq_ignore_ascii_case("requirements.txt"),
-            k => k.is_manifest(),
+            k => k.starts_unit(),
         };
         if starts_unit {
             roots.insert(parent_dir(&f.rel).to_string());

@@ -12,8 +12,11 @@ pub enum SignalKind {
     Import,
     /// `importlib.import_module("x")` or `__import__("x")` with a literal name.
     DynamicImport,
-    /// A declared dependency: `pypi:name` or `conda:name`.
+    /// A declared dependency: `pypi:name`, `conda:name`, `maven:group:artifact`,
+    /// `npm:name`, `cocoapods:Name`, `swiftpm:name`, `pub:name`.
     Dependency,
+    /// A container image: `image:tensorflow/serving`.
+    Image,
     /// A literal environment assignment, `NAME=value`.
     Env,
     /// A string literal with a scheme the rules care about (`gs://…`).
@@ -34,6 +37,7 @@ impl SignalKind {
             SignalKind::Import => "import",
             SignalKind::DynamicImport => "dynamic-import",
             SignalKind::Dependency => "dependency",
+            SignalKind::Image => "image",
             SignalKind::Env => "env",
             SignalKind::Uri => "uri",
             SignalKind::Keyword => "keyword",

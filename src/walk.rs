@@ -17,6 +17,17 @@ pub enum FileKind {
     Pipfile,
     CondaEnv,
     Readme,
+    /// `build.gradle(.kts)`, `settings.gradle(.kts)`.
+    Gradle,
+    /// `gradle/libs.versions.toml`.
+    VersionCatalog,
+    Podfile,
+    PackageSwift,
+    PackageJson,
+    Pubspec,
+    Dockerfile,
+    /// `docker-compose.yml`, `compose.yaml`.
+    Compose,
     /// No extractor; the path alone may still be a signal.
     Other,
 }
@@ -33,6 +44,7 @@ impl FileKind {
         }
     }
 
+    /// Python dependency manifests (FW202 looks for declarations there).
     pub fn is_manifest(self) -> bool {
         matches!(
             self,
@@ -43,6 +55,20 @@ impl FileKind {
                 | FileKind::Pipfile
                 | FileKind::CondaEnv
         )
+    }
+
+    /// Files whose folder is a project of its own (an app, a package, an image).
+    pub fn starts_unit(self) -> bool {
+        self.is_manifest()
+            || matches!(
+                self,
+                FileKind::Gradle
+                    | FileKind::Podfile
+                    | FileKind::PackageSwift
+                    | FileKind::PackageJson
+                    | FileKind::Pubspec
+                    | FileKind::Dockerfile
+            )
     }
 
     pub fn is_code(self) -> bool {
@@ -66,7 +92,19 @@ pub fn classify(rel: &str) -> FileKind {
         "environment.yml" | "environment.yaml" | "conda.yml" | "conda.yaml" => {
             return FileKind::CondaEnv;
         }
+        "build.gradle" | "build.gradle.kts" => return FileKind::Gradle,
+        "libs.versions.toml" => return FileKind::VersionCatalog,
+        "podfile" => return FileKind::Podfile,
+        "package.swift" => return FileKind::PackageSwift,
+        "package.json" => return FileKind::PackageJson,
+        "pubspec.yaml" => return FileKind::Pubspec,
+        "docker-compose.yml" | "docker-compose.yaml" | "compose.yml" | "compose.yaml" => {
+            return FileKind::Compose;
+        }
         _ => {}
+    }
+    if lower == "dockerfile" || lower.starts_with("dockerfile.") || lower.ends_with(".dockerfile") {
+        return FileKind::Dockerfile;
     }
     if let Some(stem) = lower.strip_suffix(".py") {
         return if stem.is_empty() {
@@ -263,5 +301,14 @@ mod tests {
         assert_eq!(classify("docs/guide/intro.md"), FileKind::Readme);
         assert_eq!(classify("CHANGELOG.md"), FileKind::Other);
         assert_eq!(classify("pkg/pyproject.toml"), FileKind::Pyproject);
+        assert_eq!(classify("app/build.gradle.kts"), FileKind::Gradle);
+        assert_eq!(
+            classify("gradle/libs.versions.toml"),
+            FileKind::VersionCatalog
+        );
+        assert_eq!(classify("ios/Podfile"), FileKind::Podfile);
+        assert_eq!(classify("web/package.json"), FileKind::PackageJson);
+        assert_eq!(classify("serving/Dockerfile.gpu"), FileKind::Dockerfile);
+        assert_eq!(classify("docker-compose.yml"), FileKind::Compose);
     }
 }

@@ -47,9 +47,10 @@ fn example_signals(
         RuleKind::Import | RuleKind::Env | RuleKind::Uri => {
             vec![signals_of("x.py", FileKind::Python, example, rules)]
         }
-        RuleKind::Dependency => vec![signals_of(
-            "requirements.txt",
-            FileKind::Requirements,
+        RuleKind::Dependency => vec![dependency_example(pattern, example, rules)],
+        RuleKind::Image => vec![signals_of(
+            "Dockerfile",
+            FileKind::Dockerfile,
             example,
             rules,
         )],
@@ -65,6 +66,41 @@ fn example_signals(
             vec![vec![s]]
         }
     }
+}
+
+/// A dependency rule's example, written in the manifest of its ecosystem.
+fn dependency_example(pattern: &str, example: &str, rules: &RuleSet) -> Vec<Signal> {
+    let ecosystem = pattern.split(':').next().unwrap_or("");
+    let (name, kind, text) = match ecosystem {
+        "maven" => (
+            "build.gradle",
+            FileKind::Gradle,
+            format!("dependencies {{\n  {example}\n}}\n"),
+        ),
+        "cocoapods" => ("Podfile", FileKind::Podfile, example.to_string()),
+        "swiftpm" => ("Package.swift", FileKind::PackageSwift, example.to_string()),
+        "pub" => (
+            "pubspec.yaml",
+            FileKind::Pubspec,
+            format!("dependencies:\n  {example}: ^1.0.0\n"),
+        ),
+        "npm" => (
+            "package.json",
+            FileKind::PackageJson,
+            format!("{{\"dependencies\": {{\"{example}\": \"1\"}}}}"),
+        ),
+        "conda" => (
+            "environment.yml",
+            FileKind::CondaEnv,
+            format!("dependencies:\n  - {example}\n"),
+        ),
+        _ => (
+            "requirements.txt",
+            FileKind::Requirements,
+            example.to_string(),
+        ),
+    };
+    signals_of(name, kind, &text, rules)
 }
 
 #[test]

@@ -2,8 +2,12 @@
 //! `extract_file` picks the extractor for a file's kind, handles encodings and
 //! binary content, and stamps every signal with its path and path contexts.
 
+pub mod apple;
+pub mod docker;
+pub mod gradle;
 pub mod manifest;
 pub mod notebook;
+pub mod npm;
 pub mod python;
 pub mod readme;
 pub mod requirements;
@@ -53,6 +57,14 @@ pub fn extract_file(rel: &str, kind: FileKind, bytes: &[u8], rules: &RuleSet) ->
             let (automaton, words) = rules.keywords();
             readme::extract(&text_of(bytes, &mut out), automaton, words, &mut out);
         }
+        FileKind::Gradle => gradle::build_script(&text_of(bytes, &mut out), &mut out),
+        FileKind::VersionCatalog => gradle::version_catalog(&text_of(bytes, &mut out), &mut out),
+        FileKind::Podfile => apple::podfile(&text_of(bytes, &mut out), &mut out),
+        FileKind::PackageSwift => apple::package_swift(&text_of(bytes, &mut out), &mut out),
+        FileKind::PackageJson => npm::package_json(&text_of(bytes, &mut out), &mut out),
+        FileKind::Pubspec => npm::pubspec(&text_of(bytes, &mut out), &mut out),
+        FileKind::Dockerfile => docker::dockerfile(&text_of(bytes, &mut out), &mut out),
+        FileKind::Compose => docker::compose(&text_of(bytes, &mut out), &mut out),
         FileKind::Other => {}
     }
     finish(rel, out, rules)
@@ -110,6 +122,14 @@ pub fn kind_name(kind: FileKind) -> &'static str {
         FileKind::Pipfile => "Pipfile",
         FileKind::CondaEnv => "a conda environment",
         FileKind::Readme => "a README",
+        FileKind::Gradle => "a Gradle build",
+        FileKind::VersionCatalog => "a Gradle version catalog",
+        FileKind::Podfile => "a Podfile",
+        FileKind::PackageSwift => "Package.swift",
+        FileKind::PackageJson => "package.json",
+        FileKind::Pubspec => "pubspec.yaml",
+        FileKind::Dockerfile => "a Dockerfile",
+        FileKind::Compose => "a compose file",
         FileKind::Other => "other",
     }
 }

@@ -26,6 +26,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("contexts.toml", include_str!("../../rules/contexts.toml")),
     ("codes.toml", include_str!("../../rules/codes.toml")),
     (
+        "signals/artifacts.toml",
+        include_str!("../../rules/signals/artifacts.toml"),
+    ),
+    (
         "signals/browser.toml",
         include_str!("../../rules/signals/browser.toml"),
     ),
@@ -120,6 +124,8 @@ pub struct RuleSet {
     by_import: HashMap<String, Vec<usize>>,
     by_key: HashMap<(SignalKind, String), Vec<usize>>,
     uri_rules: Vec<usize>,
+    /// Dependency and image rules whose pattern ends in `*`: (kind, prefix, rule).
+    prefix_rules: Vec<(SignalKind, String, usize)>,
     paths: GlobSet,
     path_rules: Vec<usize>,
     keywords: AhoCorasick,
@@ -289,6 +295,7 @@ impl RuleSet {
                 by_import: HashMap::new(),
                 by_key: HashMap::new(),
                 uri_rules: Vec::new(),
+                prefix_rules: Vec::new(),
                 paths: GlobSet::empty(),
                 path_rules: Vec::new(),
                 keywords: AhoCorasick::new(Vec::<String>::new()).expect("empty automaton"),
@@ -317,11 +324,19 @@ impl RuleSet {
                     }
                 }
             }
-            SignalKind::Dependency => {
-                let canonical = self.packages.canonical_key(&signal.key);
-                if let Some(ids) = self.by_key.get(&(SignalKind::Dependency, canonical)) {
+            SignalKind::Dependency | SignalKind::Image => {
+                let key = self.packages.canonical_key(&signal.key);
+                if let Some(ids) = self.by_key.get(&(signal.kind, key.clone())) {
                     out.extend_from_slice(ids);
                 }
+                out.extend(
+                    self.prefix_rules
+                        .iter()
+                        .filter(|(kind, prefix, _)| {
+                            *kind == signal.kind && key.starts_with(prefix.as_str())
+                        })
+                        .map(|(_, _, i)| *i),
+                );
             }
             SignalKind::Uri => out.extend(
                 self.uri_rules
@@ -474,12 +489,19 @@ impl Compiler {
                     .entry(rule.pattern.clone())
                     .or_default()
                     .push(i),
-                RuleKind::Dependency => {
-                    let key = set.packages.canonical_key(&rule.pattern);
-                    set.by_key
-                        .entry((SignalKind::Dependency, key))
-                        .or_default()
-                        .push(i);
+                RuleKind::Dependency | RuleKind::Image => {
+                    let kind = if rule.kind == RuleKind::Image {
+                        SignalKind::Image
+                    } else {
+                        SignalKind::Dependency
+                    };
+                    match rule.pattern.strip_suffix('*') {
+                        Some(prefix) => set.prefix_rules.push((kind, prefix.to_string(), i)),
+                        None => {
+                            let key = set.packages.canonical_key(&rule.pattern);
+                            set.by_key.entry((kind, key)).or_default().push(i);
+                        }
+                    }
                 }
                 RuleKind::Env | RuleKind::Layout => {
                     let kind = if rule.kind == RuleKind::Env {

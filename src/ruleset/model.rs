@@ -162,6 +162,7 @@ pub enum RuleKind {
     PythonPackage,
     Import,
     Dependency,
+    Image,
     Env,
     Uri,
     Keyword,

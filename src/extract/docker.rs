@@ -1,0 +1,182 @@
+//! Containers: Dockerfile `FROM` images and `pip install` lines, and compose
+//! files' `image:` keys. Keys: `image:repository` (tag and digest dropped).
+
+use super::manifest::Locator;
+use super::requirements::{dependency_key, pip_install_args};
+use crate::signal::{Extracted, Signal, SignalKind, to_u32};
+
+/// `docker.io/library/python:3.11-slim` → `python`; `nvcr.io/nvidia/tritonserver:24.05-py3`
+/// → `nvcr.io/nvidia/tritonserver`.
+pub fn image_name(reference: &str) -> Option<String> {
+    let r = reference
+        .split('@')
+        .next()
+        .unwrap_or(reference)
+        .to_ascii_lowercase();
+    let name = match r.rfind(':') {
+        Some(colon) if !r[colon..].contains('/') => &r[..colon],
+        _ => r.as_str(),
+    };
+    let name = name.strip_prefix("docker.io/").unwrap_or(name);
+    let name = name.strip_prefix("library/").unwrap_or(name);
+    let valid = !name.is_empty()
+        && !name.contains('$')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '/' | ':'));
+    valid.then(|| name.to_string())
+}
+
+pub fn dockerfile(text: &str, out: &mut Extracted) {
+    let mut logical = String::new();
+    let mut start = 0;
+    for (i, raw) in text.lines().enumerate() {
+        if logical.is_empty() {
+            start = i + 1;
+            if raw.trim_start().starts_with('#') {
+                continue;
+            }
+        }
+        match raw.trim_end().strip_suffix('\\') {
+            Some(body) => {
+                logical.push_str(body);
+                logical.push(' ');
+            }
+            None => {
+                logical.push_str(raw);
+                instruction(logical.trim(), to_u32(start), out);
+                logical.clear();
+            }
+        }
+    }
+    if !logical.is_empty() {
+        instruction(logical.trim(), to_u32(start), out);
+    }
+}
+
+fn instruction(line: &str, number: u32, out: &mut Extracted) {
+    let (word, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+    match word.to_ascii_uppercase().as_str() {
+        "FROM" => {
+            let image = rest.split_whitespace().find(|w| !w.starts_with("--"));
+            if let Some(name) = image.and_then(image_name) {
+                out.push(Signal::new(
+                    SignalKind::Image,
+                    format!("image:{name}"),
+                    number,
+                    1,
+                ));
+            }
+        }
+        "RUN" => {
+            for command in rest.split(['&', ';', '|']) {
+                let words: Vec<&str> = command.split_whitespace().collect();
+                let Some(at) = words
+                    .windows(2)
+                    .position(|w| w[0].starts_with("pip") && w[1] == "install")
+                else {
+                    continue;
+                };
+                for name in pip_install_args(&words[at + 2..].join(" ")) {
+                    out.push(Signal::new(
+                        SignalKind::Dependency,
+                        dependency_key("pypi", &name),
+                        number,
+                        1,
+                    ));
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `docker-compose.yml`: `services.<name>.image`.
+pub fn compose(text: &str, out: &mut Extracted) {
+    let doc: serde_json::Value = match serde_saphyr::from_str(text) {
+        Ok(v) => v,
+        Err(e) => {
+            let line = e.location().map_or(1, |l| to_u32(l.line() as usize));
+            out.diagnose(
+                "FW002",
+                line.max(1),
+                1,
+                "invalid YAML in compose file".into(),
+            );
+            return;
+        }
+    };
+    let loc = Locator::new(text);
+    let Some(services) = doc.get("services").and_then(|s| s.as_object()) else {
+        return;
+    };
+    for service in services.values() {
+        let Some(image) = service.get("image").and_then(|i| i.as_str()) else {
+            continue;
+        };
+        if let Some(name) = image_name(image) {
+            let (line, column) = loc.find(image);
+            out.push(Signal::new(
+                SignalKind::Image,
+                format!("image:{name}"),
+                line,
+                column,
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_references() {
+        assert_eq!(
+            image_name("tensorflow/serving:2.15.0-gpu").as_deref(),
+            Some("tensorflow/serving")
+        );
+        assert_eq!(
+            image_name("docker.io/library/python:3.11").as_deref(),
+            Some("python")
+        );
+        assert_eq!(
+            image_name("nvcr.io/nvidia/tritonserver:24.05-py3").as_deref(),
+            Some("nvcr.io/nvidia/tritonserver")
+        );
+        assert_eq!(
+            image_name("localhost:5000/app").as_deref(),
+            Some("localhost:5000/app")
+        );
+        assert_eq!(image_name("${BASE_IMAGE}"), None);
+    }
+
+    #[test]
+    fn dockerfile_instructions() {
+        let text = "# syntax=docker/dockerfile:1\nFROM --platform=linux/amd64 pytorch/torchserve:0.11.0-gpu AS base\nRUN apt-get update && \\\n    pip install --no-cache-dir torch-model-archiver transformers==4.41\nCOPY . /app\n";
+        let mut out = Extracted::default();
+        dockerfile(text, &mut out);
+        let got: Vec<_> = out
+            .signals
+            .iter()
+            .map(|s| format!("{}:{}", s.line, s.key))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "2:image:pytorch/torchserve",
+                "3:pypi:torch-model-archiver",
+                "3:pypi:transformers"
+            ]
+        );
+    }
+
+    #[test]
+    fn compose_images() {
+        let text = "services:\n  tfserving:\n    image: tensorflow/serving:2.15.0\n    ports: [\"8501:8501\"]\n  api:\n    build: .\n";
+        let mut out = Extracted::default();
+        compose(text, &mut out);
+        assert_eq!(out.signals[0].key, "image:tensorflow/serving");
+        assert_eq!(out.signals[0].line, 3);
+    }
+}
