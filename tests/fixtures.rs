@@ -20,6 +20,32 @@ struct Intent {
     verdict: String,
     codes: Vec<String>,
     exit: i32,
+    /// Per-unit expectations; when given, they list every unit reported.
+    #[serde(default)]
+    project: Vec<ProjectIntent>,
+}
+
+#[derive(Deserialize, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+struct ProjectIntent {
+    path: String,
+    frameworks: Vec<String>,
+    primary: Vec<String>,
+    verdict: String,
+}
+
+fn projects(report: &serde_json::Value) -> Vec<ProjectIntent> {
+    report["projects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| ProjectIntent {
+            path: p["path"].as_str().unwrap().to_string(),
+            frameworks: sorted(ids(&p["frameworks"], false)),
+            primary: sorted(ids(&p["goals"], true)),
+            verdict: p["verdict"]["status"].as_str().unwrap().to_string(),
+        })
+        .collect()
 }
 
 fn fixtures_dir() -> PathBuf {
@@ -116,6 +142,19 @@ fn every_fixture_matches_its_intent_and_reviewed_output() {
             failures.push(format!(
                 "{case}:\n  expected {expected:?}\n  got      {got:?}"
             ));
+        }
+        if !want.project.is_empty() {
+            let mut want_units = want.project;
+            for u in &mut want_units {
+                u.frameworks.sort();
+                u.primary.sort();
+            }
+            let got_units = projects(&report);
+            if got_units != want_units {
+                failures.push(format!(
+                    "{case} units:\n  expected {want_units:?}\n  got      {got_units:?}"
+                ));
+            }
         }
         let (text_code, text) = run(&["check", &case, "--color", "never"]);
         assert_eq!(text_code, code, "{case}: text and JSON runs exit alike");
