@@ -28,6 +28,14 @@ pub enum FileKind {
     Dockerfile,
     /// `docker-compose.yml`, `compose.yaml`.
     Compose,
+    /// C, C++ and Arduino sources and headers.
+    CSource,
+    /// `CMakeLists.txt`, `*.cmake`.
+    CMake,
+    PlatformIo,
+    ArduinoLibrary,
+    /// ESP-IDF `idf_component.yml`.
+    IdfComponent,
     /// No extractor; the path alone may still be a signal.
     Other,
 }
@@ -38,6 +46,8 @@ impl FileKind {
         const MIB: u64 = 1024 * 1024;
         match self {
             FileKind::Python | FileKind::SetupPy => 8 * MIB,
+            // Model arrays compiled into firmware make large sources.
+            FileKind::CSource => 16 * MIB,
             FileKind::Notebook => 64 * MIB,
             FileKind::Readme => 2 * MIB,
             _ => MIB,
@@ -68,6 +78,8 @@ impl FileKind {
                     | FileKind::PackageJson
                     | FileKind::Pubspec
                     | FileKind::Dockerfile
+                    | FileKind::PlatformIo
+                    | FileKind::ArduinoLibrary
             )
     }
 
@@ -101,6 +113,10 @@ pub fn classify(rel: &str) -> FileKind {
         "docker-compose.yml" | "docker-compose.yaml" | "compose.yml" | "compose.yaml" => {
             return FileKind::Compose;
         }
+        "cmakelists.txt" => return FileKind::CMake,
+        "platformio.ini" => return FileKind::PlatformIo,
+        "library.properties" => return FileKind::ArduinoLibrary,
+        "idf_component.yml" => return FileKind::IdfComponent,
         _ => {}
     }
     if lower == "dockerfile" || lower.starts_with("dockerfile.") || lower.ends_with(".dockerfile") {
@@ -112,6 +128,15 @@ pub fn classify(rel: &str) -> FileKind {
         } else {
             FileKind::Python
         };
+    }
+    if lower.ends_with(".cmake") {
+        return FileKind::CMake;
+    }
+    const C_EXTENSIONS: [&str; 9] = [
+        ".c", ".cc", ".cpp", ".cxx", ".h", ".hh", ".hpp", ".ino", ".mm",
+    ];
+    if C_EXTENSIONS.iter().any(|e| lower.ends_with(e)) {
+        return FileKind::CSource;
     }
     if lower.ends_with(".ipynb") {
         return FileKind::Notebook;

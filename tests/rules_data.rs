@@ -89,6 +89,19 @@ fn dependency_example(pattern: &str, example: &str, rules: &RuleSet) -> Vec<Sign
             FileKind::PackageJson,
             format!("{{\"dependencies\": {{\"{example}\": \"1\"}}}}"),
         ),
+        "header" | "model-array" => ("main.cpp", FileKind::CSource, example.to_string()),
+        "cmake" => ("CMakeLists.txt", FileKind::CMake, example.to_string()),
+        "platformio" => ("platformio.ini", FileKind::PlatformIo, example.to_string()),
+        "arduino" => (
+            "library.properties",
+            FileKind::ArduinoLibrary,
+            example.to_string(),
+        ),
+        "idf" => (
+            "idf_component.yml",
+            FileKind::IdfComponent,
+            format!("dependencies:\n  {example}: \"^1\"\n"),
+        ),
         "conda" => (
             "environment.yml",
             FileKind::CondaEnv,

@@ -6,6 +6,7 @@ pub mod apple;
 pub mod docker;
 pub mod gradle;
 pub mod manifest;
+pub mod native;
 pub mod notebook;
 pub mod npm;
 pub mod python;
@@ -65,6 +66,11 @@ pub fn extract_file(rel: &str, kind: FileKind, bytes: &[u8], rules: &RuleSet) ->
         FileKind::Pubspec => npm::pubspec(&text_of(bytes, &mut out), &mut out),
         FileKind::Dockerfile => docker::dockerfile(&text_of(bytes, &mut out), &mut out),
         FileKind::Compose => docker::compose(&text_of(bytes, &mut out), &mut out),
+        FileKind::CSource => native::c_source(&text_of(bytes, &mut out), &mut out),
+        FileKind::CMake => native::cmake(&text_of(bytes, &mut out), &mut out),
+        FileKind::PlatformIo => native::platformio(&text_of(bytes, &mut out), &mut out),
+        FileKind::ArduinoLibrary => native::arduino_library(&text_of(bytes, &mut out), &mut out),
+        FileKind::IdfComponent => native::idf_component(&text_of(bytes, &mut out), &mut out),
         FileKind::Other => {}
     }
     finish(rel, out, rules)
@@ -130,6 +136,11 @@ pub fn kind_name(kind: FileKind) -> &'static str {
         FileKind::Pubspec => "pubspec.yaml",
         FileKind::Dockerfile => "a Dockerfile",
         FileKind::Compose => "a compose file",
+        FileKind::CSource => "C/C++ source",
+        FileKind::CMake => "a CMake file",
+        FileKind::PlatformIo => "platformio.ini",
+        FileKind::ArduinoLibrary => "library.properties",
+        FileKind::IdfComponent => "idf_component.yml",
         FileKind::Other => "other",
     }
 }
