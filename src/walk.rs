@@ -36,6 +36,8 @@ pub enum FileKind {
     ArduinoLibrary,
     /// ESP-IDF `idf_component.yml`.
     IdfComponent,
+    /// `Cargo.toml` of a Rust package or workspace.
+    CargoToml,
     /// No extractor; the path alone may still be a signal.
     Other,
 }
@@ -78,6 +80,7 @@ impl FileKind {
                     | FileKind::PackageJson
                     | FileKind::Pubspec
                     | FileKind::Dockerfile
+                    | FileKind::CargoToml
                     | FileKind::PlatformIo
                     | FileKind::ArduinoLibrary
             )
@@ -114,6 +117,7 @@ pub fn classify(rel: &str) -> FileKind {
             return FileKind::Compose;
         }
         "cmakelists.txt" => return FileKind::CMake,
+        "cargo.toml" => return FileKind::CargoToml,
         "platformio.ini" => return FileKind::PlatformIo,
         "library.properties" => return FileKind::ArduinoLibrary,
         "idf_component.yml" => return FileKind::IdfComponent,

@@ -102,6 +102,11 @@ fn dependency_example(pattern: &str, example: &str, rules: &RuleSet) -> Vec<Sign
             FileKind::IdfComponent,
             format!("dependencies:\n  {example}: \"^1\"\n"),
         ),
+        "crates" => (
+            "Cargo.toml",
+            FileKind::CargoToml,
+            format!("[dependencies]\n{example}\n"),
+        ),
         "conda" => (
             "environment.yml",
             FileKind::CondaEnv,

@@ -196,3 +196,38 @@ fn requirement_includes_are_followed_inside_the_root_only() {
         "includes followed once each (cycles too), never out of the root"
     );
 }
+
+/// A repository whose cargo configuration would run code (`rustc-wrapper`,
+/// `build.rs`, a `rust-toolchain.toml` path): fwlint reads `Cargo.toml`
+/// statically, so nothing runs and nothing is written.
+#[test]
+fn hostile_cargo_config_runs_nothing() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rust-tch-hostile-cargo");
+    let markers = [
+        "/tmp/fwlint-hostile-build-rs-ran",
+        "/tmp/fwlint-hostile-wrapper-ran",
+    ];
+    for m in markers {
+        let _ = std::fs::remove_file(m);
+    }
+    let before = tree_state(&fixture);
+    for command in ["check", "signals", "explain"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_fwlint"))
+            .arg(command)
+            .arg(&fixture)
+            .output()
+            .unwrap();
+        assert!(out.status.code().is_some_and(|c| c < 2), "{command} failed");
+    }
+    assert_eq!(
+        tree_state(&fixture),
+        before,
+        "fwlint wrote into the scanned tree"
+    );
+    for m in markers {
+        assert!(
+            !Path::new(m).exists(),
+            "{m} exists: something from the repository ran"
+        );
+    }
+}

@@ -3,6 +3,7 @@
 //! binary content, and stamps every signal with its path and path contexts.
 
 pub mod apple;
+pub mod cargo;
 pub mod docker;
 pub mod gradle;
 pub mod manifest;
@@ -71,6 +72,7 @@ pub fn extract_file(rel: &str, kind: FileKind, bytes: &[u8], rules: &RuleSet) ->
         FileKind::PlatformIo => native::platformio(&text_of(bytes, &mut out), &mut out),
         FileKind::ArduinoLibrary => native::arduino_library(&text_of(bytes, &mut out), &mut out),
         FileKind::IdfComponent => native::idf_component(&text_of(bytes, &mut out), &mut out),
+        FileKind::CargoToml => cargo::manifest(&text_of(bytes, &mut out), &mut out),
         FileKind::Other => {}
     }
     finish(rel, out, rules)
@@ -141,6 +143,7 @@ pub fn kind_name(kind: FileKind) -> &'static str {
         FileKind::PlatformIo => "platformio.ini",
         FileKind::ArduinoLibrary => "library.properties",
         FileKind::IdfComponent => "idf_component.yml",
+        FileKind::CargoToml => "Cargo.toml",
         FileKind::Other => "other",
     }
 }

@@ -73,6 +73,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "signals/research.toml",
         include_str!("../../rules/signals/research.toml"),
     ),
+    (
+        "signals/rust.toml",
+        include_str!("../../rules/signals/rust.toml"),
+    ),
 ];
 
 /// A rule file that does not load: which file, where, and what is wrong.

@@ -1,0 +1,96 @@
+//! Rust packages and workspaces: `Cargo.toml` read statically with the `toml`
+//! crate. Cargo itself is never run (it would honour the repository's own
+//! `.cargo/config.toml` and could write a `Cargo.lock`). Keys: `crates:name`,
+//! with `package = "…"` renames resolved to the real crate.
+
+use super::manifest::Locator;
+use crate::signal::{Context, Extracted, Signal, SignalKind, to_u32};
+use toml::{Table, Value};
+
+const SECTIONS: [(&str, Option<Context>); 3] = [
+    ("dependencies", None),
+    ("dev-dependencies", Some(Context::Dev)),
+    ("build-dependencies", Some(Context::Dev)),
+];
+
+pub fn manifest(text: &str, out: &mut Extracted) {
+    let doc: Table = match text.parse() {
+        Ok(t) => t,
+        Err(e) => {
+            let line = e.span().map_or(1, |s| {
+                text[..s.start.min(text.len())].matches('\n').count() + 1
+            });
+            out.diagnose(
+                "FW002",
+                to_u32(line),
+                1,
+                format!("invalid TOML: {}", e.message()),
+            );
+            return;
+        }
+    };
+    let loc = Locator::new(text);
+    let mut tables: Vec<(&Table, Option<Context>)> = Vec::new();
+    for (section, ctx) in SECTIONS {
+        if let Some(t) = doc.get(section).and_then(Value::as_table) {
+            tables.push((t, ctx));
+        }
+    }
+    if let Some(targets) = doc.get("target").and_then(Value::as_table) {
+        for target in targets.values().filter_map(Value::as_table) {
+            for (section, ctx) in SECTIONS {
+                if let Some(t) = target.get(section).and_then(Value::as_table) {
+                    tables.push((t, ctx));
+                }
+            }
+        }
+    }
+    if let Some(t) = doc
+        .get("workspace")
+        .and_then(|w| w.get("dependencies"))
+        .and_then(Value::as_table)
+    {
+        tables.push((t, None));
+    }
+    for (table, ctx) in tables {
+        for (name, spec) in table {
+            let real = spec.get("package").and_then(Value::as_str).unwrap_or(name);
+            let (line, column) = loc.find(name);
+            let signal = Signal::new(
+                SignalKind::Dependency,
+                format!("crates:{real}"),
+                line,
+                column,
+            );
+            out.push(signal.with_context(ctx.as_slice()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cargo_dependencies() {
+        let text = "[package]\nname = \"chat\"\n\n[dependencies]\ncandle-core = \"0.6\"\ntorch = { package = \"tch\", version = \"0.16\" }\n\n[dev-dependencies]\ncriterion = \"0.5\"\n\n[target.'cfg(target_os = \"linux\")'.dependencies]\nort = \"2.0.0-rc.4\"\n\n[workspace.dependencies]\ntokenizers = \"0.19\"\n";
+        let mut out = Extracted::default();
+        manifest(text, &mut out);
+        let mut got: Vec<_> = out
+            .signals
+            .iter()
+            .map(|s| format!("{}:{}{:?}", s.line, s.key, s.context))
+            .collect();
+        got.sort();
+        assert_eq!(
+            got,
+            [
+                "12:crates:ort[]",
+                "15:crates:tokenizers[]",
+                "5:crates:candle-core[]",
+                "6:crates:tch[]",
+                "9:crates:criterion[Dev]"
+            ]
+        );
+    }
+}
