@@ -135,6 +135,7 @@ pub fn describe(signal: &Signal) -> String {
         SignalKind::Path => format!("path {}", signal.key),
         SignalKind::Layout => format!("layout {}", signal.key),
         SignalKind::Env => format!("env {}", signal.key),
+        SignalKind::JsImport => format!("import '{}'", signal.key.trim_start_matches("npm:")),
         _ => signal.key.clone(),
     }
 }
@@ -184,7 +185,9 @@ pub fn analyse(
             let rule = &rules.rules[id];
             match &rule.target {
                 Target::Framework(f) => {
-                    let declared = signal.kind == SignalKind::Dependency;
+                    // npm rules are shared by package.json lines and JS imports.
+                    let declared =
+                        matches!(signal.kind, SignalKind::Dependency | SignalKind::JsImport);
                     let share = if declared {
                         rules.scoring.manifest_weight
                     } else {

@@ -17,6 +17,10 @@ pub enum SignalKind {
     Dependency,
     /// A container image: `image:tensorflow/serving`.
     Image,
+    /// A JavaScript/TypeScript import of an npm package: `npm:@tensorflow/tfjs`.
+    JsImport,
+    /// A key in a deployment or cloud configuration: `k8s:InferenceService`.
+    ConfigKey,
     /// A literal environment assignment, `NAME=value`.
     Env,
     /// A string literal with a scheme the rules care about (`gs://…`).
@@ -38,6 +42,8 @@ impl SignalKind {
             SignalKind::DynamicImport => "dynamic-import",
             SignalKind::Dependency => "dependency",
             SignalKind::Image => "image",
+            SignalKind::JsImport => "js-import",
+            SignalKind::ConfigKey => "config-key",
             SignalKind::Env => "env",
             SignalKind::Uri => "uri",
             SignalKind::Keyword => "keyword",

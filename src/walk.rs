@@ -38,6 +38,14 @@ pub enum FileKind {
     IdfComponent,
     /// `Cargo.toml` of a Rust package or workspace.
     CargoToml,
+    /// JavaScript and TypeScript sources.
+    JsSource,
+    /// Other YAML: Kubernetes objects, CI workflows.
+    Yaml,
+    /// Triton `config.pbtxt`.
+    TritonConfig,
+    /// Terraform `*.tf`.
+    Terraform,
     /// No extractor; the path alone may still be a signal.
     Other,
 }
@@ -52,6 +60,7 @@ impl FileKind {
             FileKind::CSource => 16 * MIB,
             FileKind::Notebook => 64 * MIB,
             FileKind::Readme => 2 * MIB,
+            FileKind::JsSource => 2 * MIB,
             _ => MIB,
         }
     }
@@ -118,6 +127,7 @@ pub fn classify(rel: &str) -> FileKind {
         }
         "cmakelists.txt" => return FileKind::CMake,
         "cargo.toml" => return FileKind::CargoToml,
+        "config.pbtxt" => return FileKind::TritonConfig,
         "platformio.ini" => return FileKind::PlatformIo,
         "library.properties" => return FileKind::ArduinoLibrary,
         "idf_component.yml" => return FileKind::IdfComponent,
@@ -132,6 +142,13 @@ pub fn classify(rel: &str) -> FileKind {
         } else {
             FileKind::Python
         };
+    }
+    const JS_EXTENSIONS: [&str; 6] = [".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx"];
+    if JS_EXTENSIONS.iter().any(|e| lower.ends_with(e)) && !lower.ends_with(".min.js") {
+        return FileKind::JsSource;
+    }
+    if lower.ends_with(".tf") {
+        return FileKind::Terraform;
     }
     if lower.ends_with(".cmake") {
         return FileKind::CMake;
@@ -155,6 +172,9 @@ pub fn classify(rel: &str) -> FileKind {
     }
     if is_readme(&lower, rel) {
         return FileKind::Readme;
+    }
+    if lower.ends_with(".yml") || lower.ends_with(".yaml") {
+        return FileKind::Yaml;
     }
     FileKind::Other
 }

@@ -54,6 +54,14 @@ fn example_signals(
             example,
             rules,
         )],
+        RuleKind::ConfigKey => {
+            let (name, kind) = match pattern.split(':').next().unwrap_or("") {
+                "triton" => ("config.pbtxt", FileKind::TritonConfig),
+                "terraform" => ("main.tf", FileKind::Terraform),
+                _ => ("deploy.yaml", FileKind::Yaml),
+            };
+            vec![signals_of(name, kind, example, rules)]
+        }
         RuleKind::Keyword => vec![signals_of("README.md", FileKind::Readme, example, rules)],
         RuleKind::Path => vec![
             fwlint::extract::path_signal(example, rules)

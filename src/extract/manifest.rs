@@ -31,6 +31,21 @@ impl<'t> Locator<'t> {
         (1, 1)
     }
 
+    /// Where `"name":` is written (a JSON object key, not a value).
+    pub fn find_key(&self, name: &str) -> (u32, u32) {
+        let quoted = format!("\"{name}\"");
+        let mut from = 0;
+        while let Some(pos) = self.text[from..].find(&quoted) {
+            let at = from + pos;
+            let after = self.text[at + quoted.len()..].trim_start();
+            if after.starts_with(':') {
+                return self.line_col(at);
+            }
+            from = at + quoted.len();
+        }
+        self.find(&quoted)
+    }
+
     fn line_col(&self, at: usize) -> (u32, u32) {
         let before = &self.text[..at];
         let line = before.matches('\n').count() + 1;

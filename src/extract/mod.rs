@@ -4,8 +4,10 @@
 
 pub mod apple;
 pub mod cargo;
+pub mod config;
 pub mod docker;
 pub mod gradle;
+pub mod javascript;
 pub mod manifest;
 pub mod native;
 pub mod notebook;
@@ -73,6 +75,10 @@ pub fn extract_file(rel: &str, kind: FileKind, bytes: &[u8], rules: &RuleSet) ->
         FileKind::ArduinoLibrary => native::arduino_library(&text_of(bytes, &mut out), &mut out),
         FileKind::IdfComponent => native::idf_component(&text_of(bytes, &mut out), &mut out),
         FileKind::CargoToml => cargo::manifest(&text_of(bytes, &mut out), &mut out),
+        FileKind::JsSource => javascript::extract(&text_of(bytes, &mut out), &mut out),
+        FileKind::Yaml => config::yaml(&text_of(bytes, &mut out), &mut out),
+        FileKind::TritonConfig => config::triton(&text_of(bytes, &mut out), &mut out),
+        FileKind::Terraform => config::terraform(&text_of(bytes, &mut out), &mut out),
         FileKind::Other => {}
     }
     finish(rel, out, rules)
@@ -144,6 +150,10 @@ pub fn kind_name(kind: FileKind) -> &'static str {
         FileKind::ArduinoLibrary => "library.properties",
         FileKind::IdfComponent => "idf_component.yml",
         FileKind::CargoToml => "Cargo.toml",
+        FileKind::JsSource => "JavaScript/TypeScript source",
+        FileKind::Yaml => "YAML",
+        FileKind::TritonConfig => "a Triton model config",
+        FileKind::Terraform => "Terraform",
         FileKind::Other => "other",
     }
 }

@@ -30,7 +30,7 @@ pub fn package_json(text: &str, out: &mut Extracted) {
             continue;
         };
         for name in deps.keys() {
-            let (line, column) = loc.find(&format!("\"{name}\""));
+            let (line, column) = loc.find_key(name);
             let signal = Signal::new(SignalKind::Dependency, format!("npm:{name}"), line, column);
             out.push(signal.with_context(ctx.as_slice()));
         }

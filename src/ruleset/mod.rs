@@ -328,17 +328,23 @@ impl RuleSet {
                     }
                 }
             }
-            SignalKind::Dependency | SignalKind::Image => {
+            SignalKind::Dependency
+            | SignalKind::Image
+            | SignalKind::JsImport
+            | SignalKind::ConfigKey => {
+                // A JS import names an npm package, as a dependency does.
+                let kind = match signal.kind {
+                    SignalKind::JsImport => SignalKind::Dependency,
+                    k => k,
+                };
                 let key = self.packages.canonical_key(&signal.key);
-                if let Some(ids) = self.by_key.get(&(signal.kind, key.clone())) {
+                if let Some(ids) = self.by_key.get(&(kind, key.clone())) {
                     out.extend_from_slice(ids);
                 }
                 out.extend(
                     self.prefix_rules
                         .iter()
-                        .filter(|(kind, prefix, _)| {
-                            *kind == signal.kind && key.starts_with(prefix.as_str())
-                        })
+                        .filter(|(k, prefix, _)| *k == kind && key.starts_with(prefix.as_str()))
                         .map(|(_, _, i)| *i),
                 );
             }
@@ -493,11 +499,11 @@ impl Compiler {
                     .entry(rule.pattern.clone())
                     .or_default()
                     .push(i),
-                RuleKind::Dependency | RuleKind::Image => {
-                    let kind = if rule.kind == RuleKind::Image {
-                        SignalKind::Image
-                    } else {
-                        SignalKind::Dependency
+                RuleKind::Dependency | RuleKind::Image | RuleKind::ConfigKey => {
+                    let kind = match rule.kind {
+                        RuleKind::Image => SignalKind::Image,
+                        RuleKind::ConfigKey => SignalKind::ConfigKey,
+                        _ => SignalKind::Dependency,
                     };
                     match rule.pattern.strip_suffix('*') {
                         Some(prefix) => set.prefix_rules.push((kind, prefix.to_string(), i)),

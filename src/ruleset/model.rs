@@ -163,6 +163,7 @@ pub enum RuleKind {
     Import,
     Dependency,
     Image,
+    ConfigKey,
     Env,
     Uri,
     Keyword,
