@@ -135,7 +135,13 @@ pub fn describe(signal: &Signal) -> String {
         SignalKind::Path => format!("path {}", signal.key),
         SignalKind::Layout => format!("layout {}", signal.key),
         SignalKind::Env => format!("env {}", signal.key),
-        SignalKind::JsImport => format!("import '{}'", signal.key.trim_start_matches("npm:")),
+        SignalKind::JsImport => {
+            let package = signal
+                .key
+                .split_once(':')
+                .map_or(signal.key.as_str(), |(_, p)| p);
+            format!("import '{package}'")
+        }
         _ => signal.key.clone(),
     }
 }

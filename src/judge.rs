@@ -61,7 +61,7 @@ fn names(rules: &RuleSet, uses: &[&FrameworkUse]) -> String {
 }
 
 /// Guided (PyTorch, TensorFlow) and other frameworks a unit uses, strongest
-/// first. A guided framework far weaker than the main one (below
+/// first. A guided framework far weaker than the unit's main framework (below
 /// `secondary-share` of its score: an export path, a stray script) is left
 /// out, so it cannot make a project look aligned.
 fn split_frameworks<'a>(
@@ -72,7 +72,9 @@ fn split_frameworks<'a>(
         .frameworks
         .iter()
         .partition(|f| rules.framework(&f.id).is_some_and(|d| d.guided));
-    let main = guided.first().map_or(0.0, |f| f.score);
+    // Measured against the project's main framework, guided or not: a few
+    // PyTorch test scripts in a Candle repository do not make it a PyTorch one.
+    let main = unit.frameworks.first().map_or(0.0, |f| f.score);
     let share = rules.scoring.secondary_share;
     let guided = guided
         .into_iter()

@@ -189,6 +189,10 @@ fn extract_entry(entry: &FileEntry, rules: &RuleSet) -> FileResult {
     let cap = entry.kind.size_cap();
     if entry.size > cap {
         result.skipped = Some("too-large");
+        if !entry.kind.reports_oversize() {
+            // Generated YAML (CRDs) and bundled JS are skipped quietly.
+            return result;
+        }
         result.diagnostics.push(Diagnostic {
             path: entry.rel.clone(),
             cell: None,

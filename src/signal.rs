@@ -17,7 +17,8 @@ pub enum SignalKind {
     Dependency,
     /// A container image: `image:tensorflow/serving`.
     Image,
-    /// A JavaScript/TypeScript import of an npm package: `npm:@tensorflow/tfjs`.
+    /// Code in another language importing a package: a JS/TS import of an
+    /// npm package (`npm:@tensorflow/tfjs`), a Rust `use` of a crate (`crates:tch`).
     JsImport,
     /// A key in a deployment or cloud configuration: `k8s:InferenceService`.
     ConfigKey,

@@ -46,6 +46,8 @@ pub enum FileKind {
     TritonConfig,
     /// Terraform `*.tf`.
     Terraform,
+    /// Rust sources: `use` and `extern crate`.
+    RustSource,
     /// No extractor; the path alone may still be a signal.
     Other,
 }
@@ -63,6 +65,15 @@ impl FileKind {
             FileKind::JsSource => 2 * MIB,
             _ => MIB,
         }
+    }
+
+    /// Whether a file of this kind over its size cap deserves a diagnostic:
+    /// not for kinds that are often generated (YAML, JS bundles, C arrays).
+    pub fn reports_oversize(self) -> bool {
+        !matches!(
+            self,
+            FileKind::Yaml | FileKind::JsSource | FileKind::CSource | FileKind::RustSource
+        )
     }
 
     /// Python dependency manifests (FW202 looks for declarations there).
@@ -146,6 +157,9 @@ pub fn classify(rel: &str) -> FileKind {
     const JS_EXTENSIONS: [&str; 6] = [".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx"];
     if JS_EXTENSIONS.iter().any(|e| lower.ends_with(e)) && !lower.ends_with(".min.js") {
         return FileKind::JsSource;
+    }
+    if lower.ends_with(".rs") {
+        return FileKind::RustSource;
     }
     if lower.ends_with(".tf") {
         return FileKind::Terraform;

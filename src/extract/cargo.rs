@@ -67,9 +67,70 @@ pub fn manifest(text: &str, out: &mut Extracted) {
     }
 }
 
+/// Rust sources: `use candle_core::Tensor;`, `extern crate tch;` → `crates:candle-core`.
+pub fn rust_source(text: &str, out: &mut Extracted) {
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim_start();
+        let line = line.strip_prefix("pub ").unwrap_or(line);
+        let rest = match line
+            .strip_prefix("use ")
+            .or_else(|| line.strip_prefix("extern crate "))
+        {
+            Some(rest) => rest.trim_start().trim_start_matches("::"),
+            None => continue,
+        };
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        if name.is_empty()
+            || matches!(
+                name.as_str(),
+                "std" | "core" | "alloc" | "crate" | "self" | "super"
+            )
+        {
+            continue;
+        }
+        let column = to_u32(raw.len() - raw.trim_start().len() + 1);
+        let key = format!("crates:{}", name.replace('_', "-"));
+        out.push(Signal::new(
+            SignalKind::JsImport,
+            key,
+            to_u32(i + 1),
+            column,
+        ));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rust_uses() {
+        let text = "use std::io;
+// use tch::Tensor;
+use candle_core::{Device, Tensor};
+pub use tract_onnx::prelude::*;
+extern crate tch;
+use crate::model;
+";
+        let mut out = Extracted::default();
+        rust_source(text, &mut out);
+        let got: Vec<_> = out
+            .signals
+            .iter()
+            .map(|s| format!("{}:{}", s.line, s.key))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "3:crates:candle-core",
+                "4:crates:tract-onnx",
+                "5:crates:tch"
+            ]
+        );
+    }
 
     #[test]
     fn cargo_dependencies() {

@@ -79,6 +79,7 @@ pub fn extract_file(rel: &str, kind: FileKind, bytes: &[u8], rules: &RuleSet) ->
         FileKind::Yaml => config::yaml(&text_of(bytes, &mut out), &mut out),
         FileKind::TritonConfig => config::triton(&text_of(bytes, &mut out), &mut out),
         FileKind::Terraform => config::terraform(&text_of(bytes, &mut out), &mut out),
+        FileKind::RustSource => cargo::rust_source(&text_of(bytes, &mut out), &mut out),
         FileKind::Other => {}
     }
     finish(rel, out, rules)
@@ -154,6 +155,7 @@ pub fn kind_name(kind: FileKind) -> &'static str {
         FileKind::Yaml => "YAML",
         FileKind::TritonConfig => "a Triton model config",
         FileKind::Terraform => "Terraform",
+        FileKind::RustSource => "Rust source",
         FileKind::Other => "other",
     }
 }
