@@ -48,6 +48,10 @@ pub enum FileKind {
     Terraform,
     /// Rust sources: `use` and `extern crate`.
     RustSource,
+    /// `config.properties` (TorchServe, among others).
+    Properties,
+    /// `model.json` (TF.js, among others).
+    ModelJson,
     /// No extractor; the path alone may still be a signal.
     Other,
 }
@@ -62,6 +66,8 @@ impl FileKind {
             FileKind::CSource => 16 * MIB,
             FileKind::Notebook => 64 * MIB,
             FileKind::Readme => 2 * MIB,
+            // TF.js topologies can be large; the weights live in shards.
+            FileKind::ModelJson => 16 * MIB,
             FileKind::JsSource => 2 * MIB,
             _ => MIB,
         }
@@ -72,7 +78,11 @@ impl FileKind {
     pub fn reports_oversize(self) -> bool {
         !matches!(
             self,
-            FileKind::Yaml | FileKind::JsSource | FileKind::CSource | FileKind::RustSource
+            FileKind::Yaml
+                | FileKind::JsSource
+                | FileKind::CSource
+                | FileKind::RustSource
+                | FileKind::ModelJson
         )
     }
 
@@ -139,6 +149,8 @@ pub fn classify(rel: &str) -> FileKind {
         "cmakelists.txt" => return FileKind::CMake,
         "cargo.toml" => return FileKind::CargoToml,
         "config.pbtxt" => return FileKind::TritonConfig,
+        "config.properties" => return FileKind::Properties,
+        "model.json" => return FileKind::ModelJson,
         "platformio.ini" => return FileKind::PlatformIo,
         "library.properties" => return FileKind::ArduinoLibrary,
         "idf_component.yml" => return FileKind::IdfComponent,

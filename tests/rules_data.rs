@@ -58,6 +58,10 @@ fn example_signals(
             let (name, kind) = match pattern.split(':').next().unwrap_or("") {
                 "triton" => ("config.pbtxt", FileKind::TritonConfig),
                 "terraform" => ("main.tf", FileKind::Terraform),
+                "torchserve" => ("config.properties", FileKind::Properties),
+                "tfjs" => ("model.json", FileKind::ModelJson),
+                "torchserve" => ("config.properties", FileKind::Properties),
+                "tfjs" => ("model.json", FileKind::ModelJson),
                 _ => ("deploy.yaml", FileKind::Yaml),
             };
             vec![signals_of(name, kind, example, rules)]

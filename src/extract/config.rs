@@ -160,6 +160,49 @@ pub fn terraform(text: &str, out: &mut Extracted) {
     }
 }
 
+/// TorchServe `config.properties`: recognised by its keys, since the file name
+/// is common to many tools.
+pub fn properties(text: &str, out: &mut Extracted) {
+    const TORCHSERVE_KEYS: [&str; 4] = [
+        "inference_address",
+        "management_address",
+        "model_store",
+        "load_models",
+    ];
+    if let Some((i, _)) = text.lines().enumerate().find(|(_, l)| {
+        TORCHSERVE_KEYS
+            .iter()
+            .any(|k| l.trim_start().starts_with(k))
+    }) {
+        out.push(Signal::new(
+            SignalKind::ConfigKey,
+            "torchserve:config",
+            to_u32(i + 1),
+            1,
+        ));
+    }
+}
+
+/// TF.js `model.json`: a layers or graph model with a weights manifest.
+pub fn tfjs_model(text: &str, out: &mut Extracted) {
+    let Ok(doc) = serde_json::from_str::<Value>(text) else {
+        return;
+    };
+    let format = doc.get("format").and_then(Value::as_str).unwrap_or("");
+    if doc.get("weightsManifest").is_some()
+        && (format.ends_with("-model") || doc.get("modelTopology").is_some())
+    {
+        let loc = Locator::new(text);
+        push(
+            out,
+            &loc,
+            SignalKind::ConfigKey,
+            "tfjs:model-json".into(),
+            "\"weightsManifest\"",
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,6 +245,25 @@ mod tests {
                 "7:action:google-github-actions/auth"
             ]
         );
+    }
+
+    #[test]
+    fn torchserve_and_tfjs() {
+        let mut out = Extracted::default();
+        properties(
+            "# TorchServe\ninference_address=http://0.0.0.0:8080\n",
+            &mut out,
+        );
+        assert_eq!(keys(&out), ["2:torchserve:config"]);
+        let mut out = Extracted::default();
+        properties("spring.datasource.url=jdbc:x\n", &mut out);
+        assert!(out.signals.is_empty());
+        let mut out = Extracted::default();
+        tfjs_model(
+            "{\"format\": \"layers-model\",\n \"modelTopology\": {},\n \"weightsManifest\": []}",
+            &mut out,
+        );
+        assert_eq!(keys(&out), ["3:tfjs:model-json"]);
     }
 
     #[test]

@@ -80,6 +80,8 @@ pub fn extract_file(rel: &str, kind: FileKind, bytes: &[u8], rules: &RuleSet) ->
         FileKind::TritonConfig => config::triton(&text_of(bytes, &mut out), &mut out),
         FileKind::Terraform => config::terraform(&text_of(bytes, &mut out), &mut out),
         FileKind::RustSource => cargo::rust_source(&text_of(bytes, &mut out), &mut out),
+        FileKind::Properties => config::properties(&text_of(bytes, &mut out), &mut out),
+        FileKind::ModelJson => config::tfjs_model(&text_of(bytes, &mut out), &mut out),
         FileKind::Other => {}
     }
     finish(rel, out, rules)
@@ -156,6 +158,8 @@ pub fn kind_name(kind: FileKind) -> &'static str {
         FileKind::TritonConfig => "a Triton model config",
         FileKind::Terraform => "Terraform",
         FileKind::RustSource => "Rust source",
+        FileKind::Properties => "config.properties",
+        FileKind::ModelJson => "model.json",
         FileKind::Other => "other",
     }
 }
