@@ -60,8 +60,6 @@ fn example_signals(
                 "terraform" => ("main.tf", FileKind::Terraform),
                 "torchserve" => ("config.properties", FileKind::Properties),
                 "tfjs" => ("model.json", FileKind::ModelJson),
-                "torchserve" => ("config.properties", FileKind::Properties),
-                "tfjs" => ("model.json", FileKind::ModelJson),
                 _ => ("deploy.yaml", FileKind::Yaml),
             };
             vec![signals_of(name, kind, example, rules)]
