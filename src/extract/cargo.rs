@@ -14,20 +14,8 @@ const SECTIONS: [(&str, Option<Context>); 3] = [
 ];
 
 pub fn manifest(text: &str, out: &mut Extracted) {
-    let doc: Table = match text.parse() {
-        Ok(t) => t,
-        Err(e) => {
-            let line = e.span().map_or(1, |s| {
-                text[..s.start.min(text.len())].matches('\n').count() + 1
-            });
-            out.diagnose(
-                "FW002",
-                to_u32(line),
-                1,
-                format!("invalid TOML: {}", e.message()),
-            );
-            return;
-        }
+    let Some(doc) = super::manifest::parse_toml(text, "TOML", out) else {
+        return;
     };
     let loc = Locator::new(text);
     let mut tables: Vec<(&Table, Option<Context>)> = Vec::new();

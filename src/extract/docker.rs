@@ -93,18 +93,8 @@ fn instruction(line: &str, number: u32, out: &mut Extracted) {
 
 /// `docker-compose.yml`: `services.<name>.image`.
 pub fn compose(text: &str, out: &mut Extracted) {
-    let doc: serde_json::Value = match serde_saphyr::from_str(text) {
-        Ok(v) => v,
-        Err(e) => {
-            let line = e.location().map_or(1, |l| to_u32(l.line() as usize));
-            out.diagnose(
-                "FW002",
-                line.max(1),
-                1,
-                "invalid YAML in compose file".into(),
-            );
-            return;
-        }
+    let Some(doc) = super::manifest::parse_yaml(text, out) else {
+        return;
     };
     let loc = Locator::new(text);
     let Some(services) = doc.get("services").and_then(|s| s.as_object()) else {

@@ -3,7 +3,7 @@
 
 use super::manifest::Locator;
 use crate::signal::{Context, Extracted, Signal, SignalKind, to_u32};
-use toml::{Table, Value};
+use toml::Value;
 
 /// Configurations whose dependencies ship with tests only.
 fn is_test_configuration(name: &str) -> bool {
@@ -114,20 +114,8 @@ fn map_notation(line: &str) -> Option<String> {
 
 /// `gradle/libs.versions.toml`: the `[libraries]` table.
 pub fn version_catalog(text: &str, out: &mut Extracted) {
-    let doc: Table = match text.parse() {
-        Ok(t) => t,
-        Err(e) => {
-            let line = e.span().map_or(1, |s| {
-                text[..s.start.min(text.len())].matches('\n').count() + 1
-            });
-            out.diagnose(
-                "FW002",
-                to_u32(line),
-                1,
-                format!("invalid TOML: {}", e.message()),
-            );
-            return;
-        }
+    let Some(doc) = super::manifest::parse_toml(text, "TOML", out) else {
+        return;
     };
     let loc = Locator::new(text);
     let Some(libraries) = doc.get("libraries").and_then(Value::as_table) else {

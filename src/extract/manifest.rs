@@ -93,7 +93,7 @@ fn group_context(name: &str) -> Context {
     }
 }
 
-fn parse_toml(text: &str, what: &str, out: &mut Extracted) -> Option<Table> {
+pub fn parse_toml(text: &str, what: &str, out: &mut Extracted) -> Option<Table> {
     match text.parse::<Table>() {
         Ok(t) => Some(t),
         Err(e) => {
@@ -105,6 +105,27 @@ fn parse_toml(text: &str, what: &str, out: &mut Extracted) -> Option<Table> {
                 to_u32(line),
                 1,
                 format!("invalid {what}: {}", e.message()),
+            );
+            None
+        }
+    }
+}
+
+/// Parses YAML, or reports where it is broken (FW002) and gives `None`.
+pub fn parse_yaml(text: &str, out: &mut Extracted) -> Option<serde_json::Value> {
+    match serde_saphyr::from_str(text) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            let (line, column) = e.location().map_or((1, 1), |l| {
+                (to_u32(l.line() as usize), to_u32(l.column() as usize))
+            });
+            let msg = e.to_string();
+            let first = msg.lines().next().unwrap_or("");
+            out.diagnose(
+                "FW002",
+                line.max(1),
+                column.max(1),
+                format!("invalid YAML: {first}"),
             );
             None
         }
@@ -253,21 +274,8 @@ fn cfg_key_context(section: &str, key: &str) -> Option<Vec<Context>> {
 
 /// A conda environment file: conda specs, and the `pip:` sub-list.
 pub fn conda_env(text: &str, out: &mut Extracted) {
-    let doc: serde_json::Value = match serde_saphyr::from_str(text) {
-        Ok(v) => v,
-        Err(e) => {
-            let (line, column) = e.location().map_or((1, 1), |l| {
-                (to_u32(l.line() as usize), to_u32(l.column() as usize))
-            });
-            let msg = e.to_string();
-            out.diagnose(
-                "FW002",
-                line.max(1),
-                column.max(1),
-                format!("invalid YAML: {}", first_line(&msg)),
-            );
-            return;
-        }
+    let Some(doc) = parse_yaml(text, out) else {
+        return;
     };
     let loc = Locator::new(text);
     let deps = doc.get("dependencies").and_then(|d| d.as_array());
@@ -284,10 +292,6 @@ pub fn conda_env(text: &str, out: &mut Extracted) {
             }
         }
     }
-}
-
-fn first_line(s: &str) -> &str {
-    s.lines().next().unwrap_or(s)
 }
 
 /// `conda-forge::pytorch=2.1=py3.11*` → `pytorch`; `pip` itself is not a dependency.

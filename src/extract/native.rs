@@ -173,8 +173,7 @@ pub fn arduino_library(text: &str, out: &mut Extracted) {
 
 /// ESP-IDF `idf_component.yml`: `dependencies: {espressif/esp-tflite-micro: …}`.
 pub fn idf_component(text: &str, out: &mut Extracted) {
-    let Ok(doc) = serde_saphyr::from_str::<serde_json::Value>(text) else {
-        out.diagnose("FW002", 1, 1, "invalid YAML in idf_component.yml".into());
+    let Some(doc) = super::manifest::parse_yaml(text, out) else {
         return;
     };
     let loc = super::manifest::Locator::new(text);

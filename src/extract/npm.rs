@@ -38,22 +38,8 @@ pub fn package_json(text: &str, out: &mut Extracted) {
 }
 
 pub fn pubspec(text: &str, out: &mut Extracted) {
-    let doc: serde_json::Value = match serde_saphyr::from_str(text) {
-        Ok(v) => v,
-        Err(e) => {
-            let (line, column) = e.location().map_or((1, 1), |l| {
-                (to_u32(l.line() as usize), to_u32(l.column() as usize))
-            });
-            let msg = e.to_string();
-            let first = msg.lines().next().unwrap_or("");
-            out.diagnose(
-                "FW002",
-                line.max(1),
-                column.max(1),
-                format!("invalid YAML: {first}"),
-            );
-            return;
-        }
+    let Some(doc) = super::manifest::parse_yaml(text, out) else {
+        return;
     };
     let loc = Locator::new(text);
     for (section, ctx) in [
