@@ -176,6 +176,15 @@ impl Extracted {
         self.signals.push(signal);
     }
 
+    /// `line:key` of each signal, in order: what extractor tests compare.
+    #[cfg(test)]
+    pub fn line_keys(&self) -> Vec<String> {
+        self.signals
+            .iter()
+            .map(|s| format!("{}:{}", s.line, s.key))
+            .collect()
+    }
+
     pub fn diagnose(&mut self, code: &'static str, line: u32, column: u32, message: String) {
         self.diagnostics
             .push(Diagnostic::new(code, line, column, message));

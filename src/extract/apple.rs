@@ -79,11 +79,7 @@ mod tests {
         let text = "platform :ios, '15.0'\ntarget 'App' do\n  use_frameworks!\n  pod 'TensorFlowLiteSwift/Metal', '~> 2.14.0'\n  # pod 'LibTorch-Lite'\n  pod 'Alamofire'\nend\n";
         let mut out = Extracted::default();
         podfile(text, &mut out);
-        let got: Vec<_> = out
-            .signals
-            .iter()
-            .map(|s| format!("{}:{}", s.line, s.key))
-            .collect();
+        let got: Vec<_> = out.line_keys();
         assert_eq!(
             got,
             ["4:cocoapods:TensorFlowLiteSwift", "6:cocoapods:Alamofire"]

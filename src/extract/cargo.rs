@@ -105,11 +105,7 @@ use crate::model;
 ";
         let mut out = Extracted::default();
         rust_source(text, &mut out);
-        let got: Vec<_> = out
-            .signals
-            .iter()
-            .map(|s| format!("{}:{}", s.line, s.key))
-            .collect();
+        let got: Vec<_> = out.line_keys();
         assert_eq!(
             got,
             [

@@ -208,11 +208,7 @@ mod tests {
     use super::*;
 
     fn keys(out: &Extracted) -> Vec<String> {
-        let mut k: Vec<String> = out
-            .signals
-            .iter()
-            .map(|s| format!("{}:{}", s.line, s.key))
-            .collect();
+        let mut k: Vec<String> = out.line_keys();
         k.sort();
         k
     }

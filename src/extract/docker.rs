@@ -146,11 +146,7 @@ mod tests {
         let text = "# syntax=docker/dockerfile:1\nFROM --platform=linux/amd64 pytorch/torchserve:0.11.0-gpu AS base\nRUN apt-get update && \\\n    pip install --no-cache-dir torch-model-archiver transformers==4.41\nCOPY . /app\n";
         let mut out = Extracted::default();
         dockerfile(text, &mut out);
-        let got: Vec<_> = out
-            .signals
-            .iter()
-            .map(|s| format!("{}:{}", s.line, s.key))
-            .collect();
+        let got: Vec<_> = out.line_keys();
         assert_eq!(
             got,
             [

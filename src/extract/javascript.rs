@@ -203,11 +203,7 @@ export { pipeline } from '@xenova/transformers';
 "#;
         let mut out = Extracted::default();
         extract(text, &mut out);
-        let got: Vec<_> = out
-            .signals
-            .iter()
-            .map(|s| format!("{}:{}", s.line, s.key))
-            .collect();
+        let got: Vec<_> = out.line_keys();
         assert_eq!(
             got,
             [

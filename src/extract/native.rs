@@ -196,10 +196,7 @@ mod tests {
     use super::*;
 
     fn keys(out: &Extracted) -> Vec<String> {
-        out.signals
-            .iter()
-            .map(|s| format!("{}:{}", s.line, s.key))
-            .collect()
+        out.line_keys()
     }
 
     #[test]

@@ -86,11 +86,7 @@ mod tests {
         let text = "name: plant_doctor\ndependencies:\n  flutter:\n    sdk: flutter\n  tflite_flutter: ^0.10.4\ndev_dependencies:\n  flutter_test:\n    sdk: flutter\n";
         let mut out = Extracted::default();
         pubspec(text, &mut out);
-        let got: Vec<_> = out
-            .signals
-            .iter()
-            .map(|s| format!("{}:{}", s.line, s.key))
-            .collect();
+        let got: Vec<_> = out.line_keys();
         assert_eq!(
             got,
             [
