@@ -362,7 +362,12 @@ pub fn analyse(scan: Scan, settings: &Settings, rules: &RuleSet) -> Report {
         let declared_scope: Vec<&Signal> = enclosing
             .iter()
             .flat_map(|r| by_unit.get(r).into_iter().flatten().copied())
-            .filter(|s| s.kind == SignalKind::Dependency)
+            // Python code is declared in Python manifests only (a C++ header
+            // or a Gradle line says nothing about `import torch`).
+            .filter(|s| {
+                s.kind == SignalKind::Dependency
+                    && (s.key.starts_with("pypi:") || s.key.starts_with("conda:"))
+            })
             .collect();
         let input = judge::UnitInput {
             unit,
