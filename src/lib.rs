@@ -209,7 +209,7 @@ fn extract_entry(entry: &FileEntry, rules: &RuleSet) -> FileResult {
         });
         return result;
     }
-    match read_capped(&entry.path, cap) {
+    match read_capped(&entry.path, entry.kind.read_limit()) {
         Ok(bytes) => {
             result.read = true;
             result.bytes = bytes.len() as u64;

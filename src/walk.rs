@@ -52,6 +52,8 @@ pub enum FileKind {
     Properties,
     /// `model.json` (TF.js, among others).
     ModelJson,
+    /// A model file whose first bytes are checked (`.tflite`, `.h5`, `.pt`…).
+    Artifact,
     /// No extractor; the path alone may still be a signal.
     Other,
 }
@@ -61,6 +63,8 @@ impl FileKind {
     pub fn size_cap(self) -> u64 {
         const MIB: u64 = 1024 * 1024;
         match self {
+            // Only a prefix is read, whatever the size.
+            FileKind::Artifact => u64::MAX,
             FileKind::Python | FileKind::SetupPy => 8 * MIB,
             // Model arrays compiled into firmware make large sources.
             FileKind::CSource => 16 * MIB,
@@ -70,6 +74,14 @@ impl FileKind {
             FileKind::ModelJson => 16 * MIB,
             FileKind::JsSource => 2 * MIB,
             _ => MIB,
+        }
+    }
+
+    /// Bytes read at most from a file of this kind.
+    pub fn read_limit(self) -> u64 {
+        match self {
+            FileKind::Artifact => crate::extract::artifact::PREFIX,
+            kind => kind.size_cap(),
         }
     }
 
@@ -172,6 +184,12 @@ pub fn classify(rel: &str) -> FileKind {
     }
     if lower.ends_with(".rs") {
         return FileKind::RustSource;
+    }
+    if crate::extract::artifact::EXTENSIONS
+        .iter()
+        .any(|e| lower.ends_with(e))
+    {
+        return FileKind::Artifact;
     }
     if lower.ends_with(".tf") {
         return FileKind::Terraform;

@@ -12,7 +12,8 @@ fn rules() -> &'static RuleSet {
     RULES.get_or_init(|| RuleSet::builtin().unwrap())
 }
 
-const KINDS: [(&str, FileKind); 9] = [
+const KINDS: [(&str, FileKind); 10] = [
+    ("model.tflite", FileKind::Artifact),
     ("a.py", FileKind::Python),
     ("setup.py", FileKind::SetupPy),
     ("a.ipynb", FileKind::Notebook),

@@ -60,6 +60,20 @@ fn example_signals(
                 "terraform" => ("main.tf", FileKind::Terraform),
                 "torchserve" => ("config.properties", FileKind::Properties),
                 "tfjs" => ("model.json", FileKind::ModelJson),
+                "artifact" => {
+                    // Artifact examples are the first bytes, in hex.
+                    let bytes: Vec<u8> = (0..example.len())
+                        .step_by(2)
+                        .map(|i| u8::from_str_radix(&example[i..i + 2], 16).expect("hex example"))
+                        .collect();
+                    let out = fwlint::extract::extract_file(
+                        "model.bin",
+                        FileKind::Artifact,
+                        &bytes,
+                        rules,
+                    );
+                    return vec![out.signals];
+                }
                 _ => ("deploy.yaml", FileKind::Yaml),
             };
             vec![signals_of(name, kind, example, rules)]

@@ -3,6 +3,7 @@
 //! binary content, and stamps every signal with its path and path contexts.
 
 pub mod apple;
+pub mod artifact;
 pub mod cargo;
 pub mod config;
 pub mod docker;
@@ -27,6 +28,10 @@ const SNIFF: usize = 8 * 1024;
 /// Signals of one file whose bytes have been read.
 pub fn extract_file(rel: &str, kind: FileKind, bytes: &[u8], rules: &RuleSet) -> Extracted {
     let mut out = Extracted::default();
+    if kind == FileKind::Artifact {
+        artifact::magic(bytes, &mut out);
+        return finish(rel, out, rules);
+    }
     if memchr::memchr(0, &bytes[..bytes.len().min(SNIFF)]).is_some() {
         out.diagnose(
             "FW004",
@@ -82,7 +87,8 @@ pub fn extract_file(rel: &str, kind: FileKind, bytes: &[u8], rules: &RuleSet) ->
         FileKind::RustSource => cargo::rust_source(&text_of(bytes, &mut out), &mut out),
         FileKind::Properties => config::properties(&text_of(bytes, &mut out), &mut out),
         FileKind::ModelJson => config::tfjs_model(&text_of(bytes, &mut out), &mut out),
-        FileKind::Other => {}
+        // Artifacts were handled before the binary sniff.
+        FileKind::Artifact | FileKind::Other => {}
     }
     finish(rel, out, rules)
 }
@@ -160,6 +166,7 @@ pub fn kind_name(kind: FileKind) -> &'static str {
         FileKind::RustSource => "Rust source",
         FileKind::Properties => "config.properties",
         FileKind::ModelJson => "model.json",
+        FileKind::Artifact => "a model artifact",
         FileKind::Other => "other",
     }
 }
