@@ -5,30 +5,40 @@
 
 use super::manifest::Locator;
 use crate::signal::{Context, Extracted, Signal, SignalKind, to_u32};
+use cargo_metadata::DependencyKind;
 use toml::{Table, Value};
 
-const SECTIONS: [(&str, Option<Context>); 3] = [
-    ("dependencies", None),
-    ("dev-dependencies", Some(Context::Dev)),
-    ("build-dependencies", Some(Context::Dev)),
+/// The dependency tables of a manifest, by cargo's own kinds.
+const SECTIONS: [(&str, DependencyKind); 3] = [
+    ("dependencies", DependencyKind::Normal),
+    ("dev-dependencies", DependencyKind::Development),
+    ("build-dependencies", DependencyKind::Build),
 ];
+
+/// Tests and build scripts do not ship: they weigh as development code.
+fn context_of(kind: DependencyKind) -> Option<Context> {
+    match kind {
+        DependencyKind::Normal => None,
+        _ => Some(Context::Dev),
+    }
+}
 
 pub fn manifest(text: &str, out: &mut Extracted) {
     let Some(doc) = super::manifest::parse_toml(text, "TOML", out) else {
         return;
     };
     let loc = Locator::new(text);
-    let mut tables: Vec<(&Table, Option<Context>)> = Vec::new();
-    for (section, ctx) in SECTIONS {
+    let mut tables: Vec<(&Table, DependencyKind)> = Vec::new();
+    for (section, kind) in SECTIONS {
         if let Some(t) = doc.get(section).and_then(Value::as_table) {
-            tables.push((t, ctx));
+            tables.push((t, kind));
         }
     }
     if let Some(targets) = doc.get("target").and_then(Value::as_table) {
         for target in targets.values().filter_map(Value::as_table) {
-            for (section, ctx) in SECTIONS {
+            for (section, kind) in SECTIONS {
                 if let Some(t) = target.get(section).and_then(Value::as_table) {
-                    tables.push((t, ctx));
+                    tables.push((t, kind));
                 }
             }
         }
@@ -38,9 +48,10 @@ pub fn manifest(text: &str, out: &mut Extracted) {
         .and_then(|w| w.get("dependencies"))
         .and_then(Value::as_table)
     {
-        tables.push((t, None));
+        tables.push((t, DependencyKind::Normal));
     }
-    for (table, ctx) in tables {
+    for (table, kind) in tables {
+        let ctx = context_of(kind);
         for (name, spec) in table {
             let real = spec.get("package").and_then(Value::as_str).unwrap_or(name);
             let (line, column) = loc.find(name);
