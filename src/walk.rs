@@ -54,6 +54,10 @@ pub enum FileKind {
     ModelJson,
     /// A model file whose first bytes are checked (`.tflite`, `.h5`, `.pt`…).
     Artifact,
+    /// Zephyr `west.yml`.
+    WestManifest,
+    /// App Engine `app.yaml`.
+    AppYaml,
     /// No extractor; the path alone may still be a signal.
     Other,
 }
@@ -166,6 +170,8 @@ pub fn classify(rel: &str) -> FileKind {
         "platformio.ini" => return FileKind::PlatformIo,
         "library.properties" => return FileKind::ArduinoLibrary,
         "idf_component.yml" => return FileKind::IdfComponent,
+        "west.yml" => return FileKind::WestManifest,
+        "app.yaml" => return FileKind::AppYaml,
         _ => {}
     }
     if lower == "dockerfile" || lower.starts_with("dockerfile.") || lower.ends_with(".dockerfile") {

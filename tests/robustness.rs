@@ -12,7 +12,9 @@ fn rules() -> &'static RuleSet {
     RULES.get_or_init(|| RuleSet::builtin().unwrap())
 }
 
-const KINDS: [(&str, FileKind); 10] = [
+const KINDS: [(&str, FileKind); 33] = [
+    ("west.yml", FileKind::WestManifest),
+    ("app.yaml", FileKind::AppYaml),
     ("model.tflite", FileKind::Artifact),
     ("a.py", FileKind::Python),
     ("setup.py", FileKind::SetupPy),
@@ -23,6 +25,27 @@ const KINDS: [(&str, FileKind); 10] = [
     ("Pipfile", FileKind::Pipfile),
     ("environment.yml", FileKind::CondaEnv),
     ("README.md", FileKind::Readme),
+    ("build.gradle", FileKind::Gradle),
+    ("libs.versions.toml", FileKind::VersionCatalog),
+    ("Podfile", FileKind::Podfile),
+    ("Package.swift", FileKind::PackageSwift),
+    ("package.json", FileKind::PackageJson),
+    ("pubspec.yaml", FileKind::Pubspec),
+    ("Dockerfile", FileKind::Dockerfile),
+    ("compose.yaml", FileKind::Compose),
+    ("main.cpp", FileKind::CSource),
+    ("CMakeLists.txt", FileKind::CMake),
+    ("platformio.ini", FileKind::PlatformIo),
+    ("library.properties", FileKind::ArduinoLibrary),
+    ("idf_component.yml", FileKind::IdfComponent),
+    ("Cargo.toml", FileKind::CargoToml),
+    ("app.js", FileKind::JsSource),
+    ("deploy.yaml", FileKind::Yaml),
+    ("config.pbtxt", FileKind::TritonConfig),
+    ("main.tf", FileKind::Terraform),
+    ("lib.rs", FileKind::RustSource),
+    ("config.properties", FileKind::Properties),
+    ("model.json", FileKind::ModelJson),
 ];
 
 /// Text made of the pieces each format is built from, so the parsers get

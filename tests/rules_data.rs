@@ -60,6 +60,7 @@ fn example_signals(
                 "terraform" => ("main.tf", FileKind::Terraform),
                 "torchserve" => ("config.properties", FileKind::Properties),
                 "tfjs" => ("model.json", FileKind::ModelJson),
+                "appengine" => ("app.yaml", FileKind::AppYaml),
                 "artifact" => {
                     // Artifact examples are the first bytes, in hex.
                     let bytes: Vec<u8> = (0..example.len())
@@ -120,6 +121,11 @@ fn dependency_example(pattern: &str, example: &str, rules: &RuleSet) -> Vec<Sign
             "library.properties",
             FileKind::ArduinoLibrary,
             example.to_string(),
+        ),
+        "west" => (
+            "west.yml",
+            FileKind::WestManifest,
+            format!("manifest:\n  projects:\n    - name: {example}\n"),
         ),
         "idf" => (
             "idf_component.yml",

@@ -160,6 +160,23 @@ pub fn terraform(text: &str, out: &mut Extracted) {
     }
 }
 
+/// App Engine `app.yaml`: recognised by its `runtime:` key.
+pub fn app_yaml(text: &str, out: &mut Extracted) {
+    let Ok(doc) = serde_saphyr::from_str::<Value>(text) else {
+        return;
+    };
+    if let Some(runtime) = doc.get("runtime").and_then(Value::as_str) {
+        let loc = Locator::new(text);
+        push(
+            out,
+            &loc,
+            SignalKind::ConfigKey,
+            format!("appengine:runtime={runtime}"),
+            "runtime",
+        );
+    }
+}
+
 /// TorchServe `config.properties`: recognised by its keys, since the file name
 /// is common to many tools.
 pub fn properties(text: &str, out: &mut Extracted) {
@@ -241,6 +258,13 @@ mod tests {
                 "7:action:google-github-actions/auth"
             ]
         );
+    }
+
+    #[test]
+    fn app_engine() {
+        let mut out = Extracted::default();
+        app_yaml("runtime: python311\ninstance_class: F4\n", &mut out);
+        assert_eq!(keys(&out), ["1:appengine:runtime=python311"]);
     }
 
     #[test]

@@ -87,6 +87,8 @@ pub fn extract_file(rel: &str, kind: FileKind, bytes: &[u8], rules: &RuleSet) ->
         FileKind::RustSource => cargo::rust_source(&text_of(bytes, &mut out), &mut out),
         FileKind::Properties => config::properties(&text_of(bytes, &mut out), &mut out),
         FileKind::ModelJson => config::tfjs_model(&text_of(bytes, &mut out), &mut out),
+        FileKind::WestManifest => native::west_manifest(&text_of(bytes, &mut out), &mut out),
+        FileKind::AppYaml => config::app_yaml(&text_of(bytes, &mut out), &mut out),
         // Artifacts were handled before the binary sniff.
         FileKind::Artifact | FileKind::Other => {}
     }
@@ -167,6 +169,8 @@ pub fn kind_name(kind: FileKind) -> &'static str {
         FileKind::Properties => "config.properties",
         FileKind::ModelJson => "model.json",
         FileKind::Artifact => "a model artifact",
+        FileKind::WestManifest => "west.yml",
+        FileKind::AppYaml => "app.yaml",
         FileKind::Other => "other",
     }
 }

@@ -191,6 +191,28 @@ pub fn idf_component(text: &str, out: &mut Extracted) {
     }
 }
 
+/// Zephyr `west.yml`: `manifest.projects[].name` → `west:name`.
+pub fn west_manifest(text: &str, out: &mut Extracted) {
+    let Some(doc) = super::manifest::parse_yaml(text, out) else {
+        return;
+    };
+    let loc = super::manifest::Locator::new(text);
+    let projects = doc.pointer("/manifest/projects").and_then(|p| p.as_array());
+    for name in projects
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p.get("name").and_then(|n| n.as_str()))
+    {
+        let (line, column) = loc.find(name);
+        out.push(Signal::new(
+            SignalKind::Dependency,
+            format!("west:{name}"),
+            line,
+            column,
+        ));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -246,6 +268,16 @@ mod tests {
                 "2:arduino:Arduino_LSM9DS1"
             ]
         );
+    }
+
+    #[test]
+    fn west_projects() {
+        let mut out = Extracted::default();
+        west_manifest(
+            "manifest:\n  projects:\n    - name: zephyr\n      revision: v3.6.0\n    - name: tflite-micro\n      path: modules/lib/tflite-micro\n",
+            &mut out,
+        );
+        assert_eq!(out.line_keys(), ["3:west:zephyr", "5:west:tflite-micro"]);
     }
 
     #[test]
