@@ -19,7 +19,8 @@ fn push(out: &mut Extracted, loc: &Locator, kind: SignalKind, key: String, near:
 pub fn yaml(text: &str, out: &mut Extracted) {
     let kubernetes = text.contains("apiVersion") && text.contains("kind");
     let workflow = text.contains("uses:");
-    if !kubernetes && !workflow {
+    let images = text.contains("image:") || text.contains("repository:");
+    if !kubernetes && !workflow && !images {
         return;
     }
     let Ok(docs) = serde_saphyr::from_str_multiple::<Value, Vec<Value>>(text) else {
@@ -31,6 +32,9 @@ pub fn yaml(text: &str, out: &mut Extracted) {
             && doc.get("apiVersion").is_some()
         {
             kubernetes_object(doc, kind, &loc, out);
+        } else {
+            // Helm values and other deployment YAML name images too.
+            image_signals(doc, &loc, out);
         }
         if let Some(jobs) = doc.get("jobs").and_then(Value::as_object) {
             for job in jobs.values() {
@@ -90,6 +94,10 @@ fn kubernetes_object(doc: &Value, kind: &str, loc: &Locator, out: &mut Extracted
             push(out, loc, SignalKind::ConfigKey, key, &format);
         }
     }
+    image_signals(doc, loc, out);
+}
+
+fn image_signals(doc: &Value, loc: &Locator, out: &mut Extracted) {
     let mut images = Vec::new();
     collect_images(doc, &mut images, 0);
     for image in images {
@@ -109,6 +117,12 @@ fn collect_images<'v>(value: &'v Value, out: &mut Vec<&'v str>, depth: u32) {
             for (k, v) in map {
                 match (k.as_str(), v) {
                     ("image", Value::String(s)) => out.push(s),
+                    // Helm charts: `image: {repository: tensorflow/serving, tag: …}`.
+                    ("image", Value::Object(image)) => {
+                        if let Some(Value::String(repo)) = image.get("repository") {
+                            out.push(repo);
+                        }
+                    }
                     _ => collect_images(v, out, depth + 1),
                 }
             }
@@ -244,6 +258,16 @@ mod tests {
                 "9:kserve:model-format=pytorch"
             ]
         );
+    }
+
+    #[test]
+    fn helm_values_images() {
+        let mut out = Extracted::default();
+        yaml(
+            "replicaCount: 3\nimage:\n  repository: tensorflow/serving\n  tag: 2.16.1\n",
+            &mut out,
+        );
+        assert_eq!(keys(&out), ["3:image:tensorflow/serving"]);
     }
 
     #[test]
