@@ -74,6 +74,9 @@ impl FileKind {
             FileKind::CSource => 16 * MIB,
             FileKind::Notebook => 64 * MIB,
             FileKind::Readme => 2 * MIB,
+            // Larger YAML is generated (CRD schemas, install bundles) and slow
+            // to parse; it is skipped quietly.
+            FileKind::Yaml => MIB / 4,
             // TF.js topologies can be large; the weights live in shards.
             FileKind::ModelJson => 16 * MIB,
             FileKind::JsSource => 2 * MIB,
