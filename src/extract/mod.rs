@@ -52,8 +52,8 @@ pub fn extract_file(rel: &str, kind: FileKind, bytes: &[u8], rules: &RuleSet) ->
         }
         FileKind::SetupPy => {
             let text = python::decode(bytes, &mut out);
-            python::extract(&text, false, &uri, &mut out);
             let parsed = python::parse(&text, false);
+            python::extract_parsed(&text, &parsed, &uri, &mut out);
             setup_py::extract(&text, parsed.syntax(), &mut out);
         }
         FileKind::Notebook => notebook::extract(&text_of(bytes, &mut out), &uri, &mut out),

@@ -117,7 +117,16 @@ pub fn extract(source: &str, notebook: bool, uri_prefixes: &[&str], out: &mut Ex
     if !worth_parsing(source, uri_prefixes) {
         return;
     }
-    let parsed = parse(source, notebook);
+    extract_parsed(source, &parse(source, notebook), uri_prefixes, out);
+}
+
+/// Signals of an already parsed source (setup.py is parsed once for both uses).
+pub fn extract_parsed(
+    source: &str,
+    parsed: &Parsed<ModModule>,
+    uri_prefixes: &[&str],
+    out: &mut Extracted,
+) {
     let index = LineIndex::new(source);
     if let Some(err) = parsed.errors().first() {
         let (line, column) = index.line_col(source, err.location.start().to_usize());
