@@ -190,8 +190,8 @@ pub struct UnitInput<'a> {
     pub signals: &'a [&'a Signal],
     /// Dependencies declared in this unit or an enclosing one.
     pub declared_scope: &'a [&'a Signal],
-    /// Every signal of the tree (for "never imported anywhere").
-    pub all_signals: &'a [Signal],
+    /// Frameworks imported anywhere in the tree ([`imported_frameworks`]).
+    pub imported: &'a BTreeSet<String>,
     /// Whether this unit or an enclosing one has a dependency manifest, and
     /// all of them could be parsed.
     pub readable_manifest: bool,
@@ -367,12 +367,7 @@ fn undeclared_frameworks(input: &UnitInput, rules: &RuleSet, out: &mut Vec<Findi
 }
 
 fn unused_dependencies(input: &UnitInput, rules: &RuleSet, out: &mut Vec<Finding>) {
-    let imported: BTreeSet<String> = input
-        .all_signals
-        .iter()
-        .filter(|s| is_import(s))
-        .flat_map(|s| used_through(s, rules))
-        .collect();
+    let imported = input.imported;
     let mut reported = BTreeSet::new();
     for s in input
         .signals
@@ -403,6 +398,15 @@ fn unused_dependencies(input: &UnitInput, rules: &RuleSet, out: &mut Vec<Finding
             message,
         ));
     }
+}
+
+/// Frameworks imported anywhere in the tree, for FW203 ("never imported").
+pub fn imported_frameworks(signals: &[Signal], rules: &RuleSet) -> BTreeSet<String> {
+    signals
+        .iter()
+        .filter(|s| is_import(s))
+        .flat_map(|s| used_through(s, rules))
+        .collect()
 }
 
 /// Frameworks an import puts to use: its own framework rules, plus the

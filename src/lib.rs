@@ -346,6 +346,7 @@ pub fn analyse(scan: Scan, settings: &Settings, rules: &RuleSet) -> Report {
             .push(s);
     }
     let manifests = ManifestState::new(&scan, &roots);
+    let imported = judge::imported_frameworks(&scan.signals, rules);
     let units: Vec<UnitAnalysis> = by_unit
         .iter()
         .map(|(root, signals)| infer::analyse(root, signals, rules, &settings.goals))
@@ -374,7 +375,7 @@ pub fn analyse(scan: Scan, settings: &Settings, rules: &RuleSet) -> Report {
             goals,
             signals: &by_unit[unit.path.as_str()],
             declared_scope: &declared_scope,
-            all_signals: &scan.signals,
+            imported: &imported,
             readable_manifest: manifests.readable_in(&enclosing),
         };
         findings.extend(judge::findings(&input, rules));
