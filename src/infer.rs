@@ -90,11 +90,17 @@ pub fn parent_dir(rel: &str) -> &str {
     rel.rsplit_once('/').map_or(".", |(dir, _)| dir)
 }
 
+/// Whether `path` lies inside the folder `dir` (`.` holds everything).
+pub fn is_inside(path: &str, dir: &str) -> bool {
+    dir == "."
+        || (path.len() > dir.len() && path.starts_with(dir) && path.as_bytes()[dir.len()] == b'/')
+}
+
 /// The deepest unit root containing `path`.
 pub fn unit_of<'r>(path: &str, roots: &'r [String]) -> &'r str {
     roots
         .iter()
-        .filter(|r| r.as_str() == "." || path.starts_with(&format!("{r}/")))
+        .filter(|r| is_inside(path, r))
         .max_by_key(|r| if r.as_str() == "." { 0 } else { r.len() })
         .map_or(".", String::as_str)
 }

@@ -416,7 +416,7 @@ fn enclosing_roots<'r>(roots: &'r [String], unit: &str) -> Vec<&'r str> {
     let mut out: Vec<&str> = roots
         .iter()
         .map(String::as_str)
-        .filter(|r| *r == "." || *r == unit || unit.starts_with(&format!("{r}/")))
+        .filter(|r| *r == unit || infer::is_inside(unit, r))
         .collect();
     out.sort_by_key(|r| std::cmp::Reverse(if *r == "." { 0 } else { r.len() }));
     out
