@@ -52,9 +52,11 @@ pub fn extract_file(rel: &str, kind: FileKind, bytes: &[u8], rules: &RuleSet) ->
         }
         FileKind::SetupPy => {
             let text = python::decode(bytes, &mut out);
-            let parsed = python::parse(&text, false);
-            python::extract_parsed(&text, &parsed, &uri, &mut out);
-            setup_py::extract(&text, parsed.syntax(), &mut out);
+            if !python::too_deep(&text, &mut out) {
+                let parsed = python::parse(&text, false);
+                python::extract_parsed(&text, &parsed, &uri, &mut out);
+                setup_py::extract(&text, parsed.syntax(), &mut out);
+            }
         }
         FileKind::Notebook => notebook::extract(&text_of(bytes, &mut out), &uri, &mut out),
         FileKind::Requirements => requirements::extract(rel, &text_of(bytes, &mut out), &mut out),

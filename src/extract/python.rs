@@ -112,12 +112,66 @@ pub fn worth_parsing(source: &str, uri_prefixes: &[&str]) -> bool {
             .any(|p| memchr::memmem::find(bytes, p.as_bytes()).is_some())
 }
 
+/// Nesting beyond which a source is not parsed: CPython itself refuses far
+/// less (200 nested brackets), and a recursive-descent parser fed a million
+/// levels would overflow its stack.
+pub const MAX_NESTING: usize = 1000;
+
+/// An upper bound on how deeply a parser must recurse: bracket depth, runs of
+/// unary operators, and right-nesting constructs (`**`, `lambda`, `not`,
+/// conditional expressions, `await`) on one line. Strings are not skipped, so
+/// it can only overestimate.
+pub fn nesting_bound(source: &str) -> usize {
+    let mut depth: usize = 0;
+    let mut worst: usize = 0;
+    let mut unary_run: usize = 0;
+    for b in source.bytes() {
+        match b {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        match b {
+            b'-' | b'+' | b'~' => unary_run += 1,
+            b' ' | b'\t' => {}
+            _ => unary_run = 0,
+        }
+        worst = worst.max(depth).max(unary_run);
+    }
+    let per_line = source
+        .lines()
+        .map(|l| {
+            l.matches("**").count()
+                + l.matches("lambda").count()
+                + l.matches("not ").count()
+                + l.matches(" if ").count()
+                + l.matches("await ").count()
+        })
+        .max()
+        .unwrap_or(0);
+    worst.max(per_line)
+}
+
 /// Signals of one Python source (a file, or a notebook cell).
 pub fn extract(source: &str, notebook: bool, uri_prefixes: &[&str], out: &mut Extracted) {
-    if !worth_parsing(source, uri_prefixes) {
+    if !worth_parsing(source, uri_prefixes) || too_deep(source, out) {
         return;
     }
     extract_parsed(source, &parse(source, notebook), uri_prefixes, out);
+}
+
+/// Reports (FW002) and refuses sources nested beyond [`MAX_NESTING`].
+pub fn too_deep(source: &str, out: &mut Extracted) -> bool {
+    let bound = nesting_bound(source);
+    if bound > MAX_NESTING {
+        out.diagnose(
+            "FW002",
+            1,
+            1,
+            format!("nested {bound} levels deep, beyond what Python accepts; not parsed"),
+        );
+    }
+    bound > MAX_NESTING
 }
 
 /// Signals of an already parsed source (setup.py is parsed once for both uses).
@@ -395,6 +449,25 @@ mod tests {
                 "uri:gs://bucket/data"
             ]
         );
+    }
+
+    #[test]
+    fn refuses_pathological_nesting() {
+        for src in [
+            format!("import os\nx = {}1{}\n", "(".repeat(5000), ")".repeat(5000)),
+            format!("import os\nx = {}1\n", "- ".repeat(5000)),
+            format!("import os\nx = 2{}\n", "**2".repeat(5000)),
+        ] {
+            let mut out = Extracted::default();
+            extract(&src, false, &[], &mut out);
+            assert_eq!(out.diagnostics.len(), 1, "{}", &src[..40]);
+            assert!(out.signals.is_empty());
+        }
+        let mut out = Extracted::default();
+        let fine = "import torch\n# ----------------------------------------\nx = [[[[1]]]]\n";
+        extract(fine, false, &[], &mut out);
+        assert!(out.diagnostics.is_empty());
+        assert_eq!(out.signals.len(), 1);
     }
 
     #[test]
