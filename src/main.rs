@@ -99,8 +99,10 @@ fn check(args: cli::CheckArgs, rules: &RuleSet, stdout_tty: bool) -> Result<Exit
 
 fn init_threads(threads: usize) {
     // Only the first call can set the global pool; later ones are harmless.
+    // Parsers recurse; a roomy stack keeps the nesting guard far from the edge.
     let _ = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
+        .stack_size(16 * 1024 * 1024)
         .build_global();
 }
 
