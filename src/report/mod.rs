@@ -1,8 +1,10 @@
 //! Renderers. They only format a finished [`crate::Report`]; they never compute.
 
 pub mod explain;
+pub mod github;
 pub mod json;
 pub mod rules;
+pub mod sarif;
 pub mod text;
 
 /// ANSI styling, or none (not a terminal, `NO_COLOR`, `--color never`).

@@ -1,0 +1,109 @@
+//! Machine-readable outputs checked against their real consumers' contracts:
+//! SARIF against the official OASIS schema (copied in tests/schemas from
+//! shared/schemas), GitHub annotations against the workflow-command syntax.
+
+use std::path::Path;
+use std::process::Command;
+
+fn fwlint(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_fwlint"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.code().is_some_and(|c| c < 2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn sarif_validates_against_the_official_schema() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        "fixtures/fw104-pytorch-android-app",
+        "fixtures/malformed-inputs",
+        "fixtures/notebooks-only-prototype",
+        "fixtures/monorepo-three-units",
+        "fixtures/no-ml-webapp",
+    ];
+    let mut files = Vec::new();
+    for case in cases {
+        let sarif = fwlint(&["check", case, "--format", "sarif"]);
+        let v: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+        assert_eq!(v["version"], "2.1.0");
+        let path = dir.path().join(format!("{}.sarif", case.replace('/', "_")));
+        std::fs::write(&path, sarif).unwrap();
+        files.push(path);
+    }
+    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+    let out = Command::new(python)
+        .arg(root.join("tests/validate_sarif.py"))
+        .arg(root.join("tests/schemas/sarif-schema-2.1.0.json"))
+        .args(&files)
+        .output()
+        .expect("python3 with jsonschema is needed (pip install jsonschema; .ci/run installs it)");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn sarif_carries_rule_metadata_and_results() {
+    let v: serde_json::Value = serde_json::from_str(&fwlint(&[
+        "check",
+        "fixtures/fw104-pytorch-android-app",
+        "--format",
+        "sarif",
+    ]))
+    .unwrap();
+    let run = &v["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let fw104 = rules.iter().find(|r| r["id"] == "FW104").unwrap();
+    assert_eq!(fw104["name"], "mobile-framework");
+    assert_eq!(fw104["defaultConfiguration"]["level"], "warning");
+    assert!(
+        fw104["help"]["markdown"]
+            .as_str()
+            .unwrap()
+            .contains("## Use instead")
+    );
+    let result = &run["results"][0];
+    assert_eq!(result["ruleId"], "FW104");
+    assert_eq!(
+        rules[result["ruleIndex"].as_u64().unwrap() as usize]["id"],
+        "FW104"
+    );
+    let location = &result["locations"][0]["physicalLocation"];
+    assert_eq!(location["artifactLocation"]["uri"], "app/build.gradle");
+    assert_eq!(location["region"]["startLine"], 13);
+}
+
+#[test]
+fn github_annotations_are_workflow_commands() {
+    let out = fwlint(&["check", "fixtures/malformed-inputs", "--format", "github"]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines.len() >= 5);
+    for line in &lines {
+        let (head, message) = line
+            .split_once("::")
+            .and_then(|(_, rest)| rest.split_once("::"))
+            .unwrap();
+        let (command, props) = head.split_once(' ').unwrap();
+        assert!(["error", "warning", "notice"].contains(&command), "{line}");
+        assert!(
+            props.starts_with("file=") && props.contains(",line=") && props.contains(",title="),
+            "{line}"
+        );
+        assert!(!message.contains('\n'));
+    }
+    assert!(out.contains(
+        "::warning file=pyproject.toml,line=1,col=1,title=FW002 parse-error::invalid TOML"
+    ));
+}
