@@ -1,10 +1,10 @@
 //! The command line: clap arguments turned into one `Settings` value.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use fwlint::ruleset::{Goal, Severity};
+use fwlint::config::{Config, FailOn};
+use fwlint::ruleset::Goal;
 use fwlint::walk::WalkOptions;
 use fwlint::{Error, Settings};
-use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
 const ABOUT: &str = "Audits whether a repository's ML framework (PyTorch or TensorFlow) fits what the project is for.";
@@ -60,9 +60,13 @@ pub struct ScanArgs {
     /// ml-pipelines, google-cloud.
     #[arg(long = "goal", value_name = "ID", value_parser = parse_goal)]
     pub goals: Vec<Goal>,
-    /// A config file (TOML): `goals = [...]`, `fail-on = "..."`.
+    /// A config file (TOML) instead of the nearest fwlint.toml, .fwlint.toml
+    /// or [tool.fwlint] in pyproject.toml at or above the first PATH.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Ignore all configuration files.
+    #[arg(long, conflicts_with = "config")]
+    pub isolated: bool,
     /// Do not honour .gitignore, .ignore or .fwlintignore files.
     #[arg(long)]
     pub no_ignore: bool,
@@ -115,26 +119,6 @@ pub enum SignalFormat {
     Jsonl,
 }
 
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum FailOn {
-    Info,
-    Warning,
-    Error,
-    Never,
-}
-
-impl FailOn {
-    pub fn threshold(self) -> Option<Severity> {
-        match self {
-            FailOn::Info => Some(Severity::Info),
-            FailOn::Warning => Some(Severity::Warning),
-            FailOn::Error => Some(Severity::Error),
-            FailOn::Never => None,
-        }
-    }
-}
-
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ColorChoice {
     Auto,
@@ -161,40 +145,16 @@ fn parse_goal(s: &str) -> Result<Goal, String> {
     })
 }
 
-/// The config file's keys; unknown keys are an error naming the line.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Config {
-    #[serde(default)]
-    pub goals: Vec<Goal>,
-    pub fail_on: Option<FailOn>,
-}
-
-pub fn load_config(path: &Path) -> Result<Config, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    toml::from_str(&text).map_err(|e| {
-        let line = e
-            .span()
-            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
-        Error::Config {
-            path: path.to_path_buf(),
-            message: match line {
-                Some(l) => format!("line {l}: {}", e.message()),
-                None => e.message().to_string(),
-            },
-        }
-    })
-}
-
 impl ScanArgs {
     /// Settings for the library, and the config (for `fail-on`).
     pub fn settings(&self) -> Result<(Settings, Config), Error> {
-        let config = match &self.config {
-            Some(p) => load_config(p)?,
-            None => Config::default(),
+        let config = match (&self.config, self.isolated) {
+            (_, true) => Config::default(),
+            (Some(p), false) => Config::load(p)?,
+            (None, false) => {
+                let start = self.paths.first().map_or(Path::new("."), PathBuf::as_path);
+                Config::discover(start)?.unwrap_or_default()
+            }
         };
         let mut goals = self.goals.clone();
         for g in &config.goals {
@@ -210,6 +170,7 @@ impl ScanArgs {
                 threads: self.threads,
             },
             goals,
+            exclude: config.exclude.clone(),
         };
         Ok((settings, config))
     }

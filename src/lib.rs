@@ -4,6 +4,7 @@
 //! `walk` → `extract` → `infer` → `judge` → `report`, all driven by the
 //! rules in `rules/` (compiled by `ruleset`). [`check`] runs it whole.
 
+pub mod config;
 pub mod extract;
 pub mod infer;
 pub mod judge;
@@ -28,8 +29,10 @@ use walk::{FileEntry, FileKind, WalkOptions};
 pub struct Settings {
     pub paths: Vec<PathBuf>,
     pub walk: WalkOptions,
-    /// Goals declared by the user (`--goal`).
+    /// Goals declared by the user (`--goal`, config `goals`).
     pub goals: Vec<Goal>,
+    /// Globs of files to leave out, relative to the scanned folder.
+    pub exclude: Vec<String>,
 }
 
 /// Errors that stop a run (exit 2). Problems with scanned files never do.
@@ -135,6 +138,10 @@ pub fn scan(settings: &Settings, rules: &RuleSet) -> Result<Scan, Error> {
     }
     scan.files.sort();
     scan.files.dedup_by(|a, b| a.rel == b.rel);
+    if !settings.exclude.is_empty() {
+        let excluded = exclude_set(&settings.exclude)?;
+        scan.files.retain(|f| !excluded.is_match(&f.rel));
+    }
     scan.stats.files_seen = scan.files.len() as u64;
 
     let results: Vec<FileResult> = scan
@@ -158,6 +165,21 @@ pub fn scan(settings: &Settings, rules: &RuleSet) -> Result<Scan, Error> {
     scan.signals.sort_by(signal_order);
     scan.diagnostics.sort();
     Ok(scan)
+}
+
+fn exclude_set(globs: &[String]) -> Result<globset::GlobSet, Error> {
+    let mut set = globset::GlobSetBuilder::new();
+    for g in globs {
+        let glob = globset::Glob::new(g).map_err(|e| Error::Config {
+            path: PathBuf::from("exclude"),
+            message: format!("bad glob `{g}`: {e}"),
+        })?;
+        set.add(glob);
+    }
+    set.build().map_err(|e| Error::Config {
+        path: PathBuf::from("exclude"),
+        message: e.to_string(),
+    })
 }
 
 fn signal_order(a: &Signal, b: &Signal) -> std::cmp::Ordering {

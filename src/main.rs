@@ -3,7 +3,8 @@
 mod cli;
 
 use clap::Parser;
-use cli::{Cli, Command, FailOn};
+use cli::{Cli, Command};
+use fwlint::config::FailOn;
 use fwlint::report::{self, Paint};
 use fwlint::ruleset::RuleSet;
 use std::io::{IsTerminal, Write};
@@ -74,7 +75,8 @@ fn check(args: cli::CheckArgs, rules: &RuleSet, stdout_tty: bool) -> Result<Exit
     let started = Instant::now();
     let (settings, config) = args.scan.settings().map_err(|e| e.to_string())?;
     init_threads(settings.walk.threads);
-    let report = fwlint::check(&settings, rules).map_err(|e| e.to_string())?;
+    let mut report = fwlint::check(&settings, rules).map_err(|e| e.to_string())?;
+    config.apply(&mut report.findings);
     let to_terminal = args.output.is_none() && stdout_tty;
     let text = match args.format {
         cli::Format::Text => {

@@ -205,3 +205,27 @@ fn json_report_follows_the_contract() {
         assert!(r["stats"].get(k).is_some(), "stats.{k}");
     }
 }
+
+/// A fwlint.toml at (or above) the scanned folder is found; --isolated ignores it.
+#[test]
+fn config_is_discovered_upward_and_isolated_ignores_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("fwlint.toml"), "goals = [\"research\"]\n").unwrap();
+    std::fs::create_dir_all(dir.path().join("pkg")).unwrap();
+    std::fs::write(dir.path().join("pkg/model.py"), "import torch\n").unwrap();
+    let run = |extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_fwlint"))
+            .arg("check")
+            .arg(dir.path().join("pkg"))
+            .args(extra)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert!(run(&[]).contains("research (declared)"));
+    let isolated = run(&["--isolated"]);
+    assert!(
+        !isolated.contains("research") && isolated.contains("FW206"),
+        "{isolated}"
+    );
+}
