@@ -112,6 +112,10 @@ pub enum Format {
     Sarif,
     /// GitHub Actions annotations.
     Github,
+    /// GitLab Code Quality JSON.
+    Gitlab,
+    /// A Markdown summary for pull-request comments.
+    Markdown,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -41,7 +41,7 @@ fn sarif_validates_against_the_official_schema() {
     }
     let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
     let out = Command::new(python)
-        .arg(root.join("tests/validate_sarif.py"))
+        .arg(root.join("tests/validate_json.py"))
         .arg(root.join("tests/schemas/sarif-schema-2.1.0.json"))
         .args(&files)
         .output()
@@ -106,4 +106,70 @@ fn github_annotations_are_workflow_commands() {
     assert!(out.contains(
         "::warning file=pyproject.toml,line=1,col=1,title=FW002 parse-error::invalid TOML"
     ));
+}
+
+fn validate(schema: &str, files: &[std::path::PathBuf]) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+    let out = Command::new(python)
+        .arg(root.join("tests/validate_json.py"))
+        .arg(root.join("tests/schemas").join(schema))
+        .args(files)
+        .output()
+        .expect("python3 with jsonschema");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn gitlab_code_quality_follows_its_documented_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for case in [
+        "fixtures/malformed-inputs",
+        "fixtures/notebooks-only-prototype",
+        "fixtures/fw104-pytorch-android-app",
+    ] {
+        let report = fwlint(&["check", case, "--format", "gitlab"]);
+        let path = dir.path().join(format!("{}.json", case.replace('/', "_")));
+        std::fs::write(&path, &report).unwrap();
+        files.push(path);
+    }
+    validate("gitlab-codequality.derived.schema.json", &files);
+    // Fingerprints are stable across runs and unique within a report.
+    let a = fwlint(&["check", "fixtures/malformed-inputs", "--format", "gitlab"]);
+    assert_eq!(
+        a,
+        fwlint(&["check", "fixtures/malformed-inputs", "--format", "gitlab"])
+    );
+    let v: serde_json::Value = serde_json::from_str(&a).unwrap();
+    let mut prints: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["fingerprint"].as_str().unwrap())
+        .collect();
+    let n = prints.len();
+    prints.sort();
+    prints.dedup();
+    assert_eq!(prints.len(), n);
+}
+
+#[test]
+fn markdown_summary_lists_verdict_and_findings() {
+    let md = fwlint(&[
+        "check",
+        "fixtures/fw104-pytorch-android-app",
+        "--format",
+        "markdown",
+    ]);
+    assert!(md.starts_with("## fwlint: misaligned\n"));
+    assert!(
+        md.contains("| `app/build.gradle:13:5` | FW104 `mobile-framework` | warning |"),
+        "{md}"
+    );
 }

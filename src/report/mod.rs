@@ -2,7 +2,9 @@
 
 pub mod explain;
 pub mod github;
+pub mod gitlab;
 pub mod json;
+pub mod markdown;
 pub mod rules;
 pub mod sarif;
 pub mod text;

@@ -1,4 +1,5 @@
-"""Validate SARIF files against the official SARIF 2.1.0 schema (draft-04).
+"""Validate JSON reports against a JSON Schema (SARIF 2.1.0 is draft-04, the
+GitLab Code Quality schema draft-07; the validator follows the schema's $schema).
 
 Usage: python3 validate_sarif.py SCHEMA FILE...   (exit 1 on the first invalid file)
 """
@@ -8,11 +9,11 @@ import sys
 import jsonschema
 
 schema = json.load(open(sys.argv[1]))
-validator = jsonschema.Draft4Validator(schema)
+validator = jsonschema.validators.validator_for(schema)(schema)
 for path in sys.argv[2:]:
     errors = sorted(validator.iter_errors(json.load(open(path))), key=lambda e: list(e.path))
     if errors:
         for e in errors[:5]:
             print(f"{path}: {list(e.path)}: {e.message}")
         sys.exit(1)
-print(f"{len(sys.argv) - 2} SARIF files valid")
+print(f"{len(sys.argv) - 2} files valid")
