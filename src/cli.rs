@@ -114,6 +114,8 @@ pub enum Format {
     Github,
     /// GitLab Code Quality JSON.
     Gitlab,
+    /// JUnit XML for CI test-report views.
+    Junit,
     /// A Markdown summary for pull-request comments.
     Markdown,
 }

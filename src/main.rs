@@ -85,6 +85,7 @@ fn check(args: cli::CheckArgs, rules: &RuleSet, stdout_tty: bool) -> Result<Exit
         cli::Format::Sarif => report::sarif::render(&report, rules),
         cli::Format::Github => report::github::render(&report),
         cli::Format::Gitlab => report::gitlab::render(&report),
+        cli::Format::Junit => report::junit::render(&report),
         cli::Format::Markdown => report::markdown::render(&report, rules),
         cli::Format::Json => {
             let elapsed = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);

@@ -173,3 +173,42 @@ fn markdown_summary_lists_verdict_and_findings() {
         "{md}"
     );
 }
+
+#[test]
+fn junit_validates_against_the_jenkins_schema() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for case in [
+        "fixtures/malformed-inputs",
+        "fixtures/fw104-pytorch-android-app",
+        "fixtures/llm-finetune-peft",
+    ] {
+        let xml = fwlint(&["check", case, "--format", "junit"]);
+        let path = dir.path().join(format!("{}.xml", case.replace('/', "_")));
+        std::fs::write(&path, &xml).unwrap();
+        files.push(path);
+    }
+    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+    let out = Command::new(python)
+        .arg(root.join("tests/validate_xml.py"))
+        .arg(root.join("tests/schemas/junit-jenkins-xunit.xsd"))
+        .args(&files)
+        .output()
+        .expect("python3 with xmlschema (pip install xmlschema; .ci/run installs it)");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let clean = fwlint(&["check", "fixtures/llm-finetune-peft", "--format", "junit"]);
+    assert!(clean.contains("tests=\"1\" failures=\"0\""), "{clean}");
+    let failing = fwlint(&[
+        "check",
+        "fixtures/fw104-pytorch-android-app",
+        "--format",
+        "junit",
+    ]);
+    assert!(failing.contains("<failure type=\"FW104\""), "{failing}");
+}

@@ -4,6 +4,7 @@ pub mod explain;
 pub mod github;
 pub mod gitlab;
 pub mod json;
+pub mod junit;
 pub mod markdown;
 pub mod rules;
 pub mod sarif;
