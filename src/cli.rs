@@ -93,6 +93,15 @@ pub struct CheckArgs {
     /// Exit 1 when a finding is at or above this severity.
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,
+    /// Exit 0 whatever the findings (2 still means fwlint could not run).
+    #[arg(long, conflicts_with = "fail_on")]
+    pub exit_zero: bool,
+    /// Print only the findings (text format).
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Print a count per rule instead of each finding (text format).
+    #[arg(long)]
+    pub statistics: bool,
 }
 
 #[derive(Args, Debug)]

@@ -80,10 +80,27 @@ fn check(args: cli::CheckArgs, rules: &RuleSet, stdout_tty: bool) -> Result<Exit
     let to_terminal = args.output.is_none() && stdout_tty;
     let text = match args.format {
         cli::Format::Text => {
-            report::text::render(&report, rules, &paint(args.scan.color.color, to_terminal))
+            let p = paint(args.scan.color.color, to_terminal);
+            if args.statistics {
+                report::text::statistics(&report)
+            } else if args.quiet {
+                report::text::findings_only(&report, &p)
+            } else {
+                report::text::render(&report, rules, &p)
+            }
         }
         cli::Format::Sarif => report::sarif::render(&report, rules),
-        cli::Format::Github => report::github::render(&report),
+        cli::Format::Github => {
+            // In a GitHub job, the Markdown summary also goes to the job page.
+            if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty())
+            {
+                append(
+                    Path::new(&summary),
+                    &report::markdown::render(&report, rules),
+                )?;
+            }
+            report::github::render(&report)
+        }
         cli::Format::Gitlab => report::gitlab::render(&report),
         cli::Format::Junit => report::junit::render(&report),
         cli::Format::Markdown => report::markdown::render(&report, rules),
@@ -93,7 +110,11 @@ fn check(args: cli::CheckArgs, rules: &RuleSet, stdout_tty: bool) -> Result<Exit
         }
     };
     emit(&text, args.output.as_deref())?;
-    let fail_on = args.fail_on.or(config.fail_on).unwrap_or(FailOn::Warning);
+    let fail_on = if args.exit_zero {
+        FailOn::Never
+    } else {
+        args.fail_on.or(config.fail_on).unwrap_or(FailOn::Warning)
+    };
     let failing = fail_on
         .threshold()
         .is_some_and(|t| report.findings.iter().any(|f| f.severity >= t));
@@ -102,6 +123,16 @@ fn check(args: cli::CheckArgs, rules: &RuleSet, stdout_tty: bool) -> Result<Exit
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn append(path: &Path, text: &str) -> Result<(), String> {
+    use std::io::Write as _;
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 fn init_threads(threads: usize) {

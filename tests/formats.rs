@@ -212,3 +212,27 @@ fn junit_validates_against_the_jenkins_schema() {
     ]);
     assert!(failing.contains("<failure type=\"FW104\""), "{failing}");
 }
+
+#[test]
+fn github_format_appends_a_job_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.md");
+    std::fs::write(&summary, "# earlier step\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_fwlint"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "check",
+            "fixtures/fw104-pytorch-android-app",
+            "--format",
+            "github",
+        ])
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        text.starts_with("# earlier step\n## fwlint: misaligned"),
+        "{text}"
+    );
+}

@@ -173,6 +173,32 @@ pub fn render(report: &Report, rules: &RuleSet, p: &Paint) -> String {
     out
 }
 
+/// `--quiet`: the findings alone, one a line.
+pub fn findings_only(report: &Report, p: &Paint) -> String {
+    report
+        .findings
+        .iter()
+        .map(|f| finding_line(f, p) + "\n")
+        .collect()
+}
+
+/// `--statistics`: how many findings each rule has, most first.
+pub fn statistics(report: &Report) -> String {
+    let mut counts: std::collections::BTreeMap<(&str, &str, &str), usize> = Default::default();
+    for f in &report.findings {
+        *counts
+            .entry((&f.code, &f.name, f.severity.as_str()))
+            .or_default() += 1;
+    }
+    let mut rows: Vec<_> = counts.into_iter().collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut out = String::new();
+    for ((code, name, severity), n) in rows {
+        let _ = writeln!(out, "{n:>5}  {code}  {name:<28} {severity}");
+    }
+    out
+}
+
 /// `2 findings (1 warning, 1 info)` or `no findings`.
 pub fn tally(findings: &[Finding]) -> String {
     if findings.is_empty() {
