@@ -42,6 +42,12 @@ pub enum Command {
         #[command(flatten)]
         color: ColorArgs,
     },
+    /// Write a commented starter fwlint.toml (never overwrites one).
+    Init {
+        /// The folder to write it in.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
 }
 
 #[derive(Args, Debug, Clone)]

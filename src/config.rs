@@ -31,6 +31,30 @@ impl FailOn {
     }
 }
 
+/// What `fwlint init` writes: every key, commented out, with its meaning.
+pub const STARTER: &str = r#"# fwlint configuration. fwlint reads the nearest fwlint.toml, .fwlint.toml or
+# [tool.fwlint] table of pyproject.toml at or above the folder it scans.
+
+# What the project is for; declared goals are trusted as the primary goals.
+# One or more of: learning, research, llm, prototyping, enterprise-deployment,
+# mobile, embedded, browser, ml-pipelines, google-cloud.
+# goals = ["research"]
+
+# Exit 1 when a finding is at or above: info, warning (default), error, never.
+# fail-on = "warning"
+
+# Rule codes or code prefixes to report (all when empty), and to leave out.
+# select = ["FW1", "FW2"]
+# ignore = ["FW203"]
+
+# Files to leave out, as globs relative to the scanned folder.
+# exclude = ["third_party/**"]
+
+# Per-rule severity overrides: info, warning or error.
+# [severity]
+# FW201 = "warning"
+"#;
+
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Config {
@@ -165,6 +189,26 @@ mod tests {
         let p = dir.join(name);
         std::fs::write(&p, text).unwrap();
         p
+    }
+
+    #[test]
+    fn the_starter_file_loads_and_every_key_in_it_is_valid_uncommented() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(dir.path(), "fwlint.toml", STARTER);
+        assert!(Config::load(&p).unwrap().goals.is_empty());
+        let uncommented: String = STARTER
+            .lines()
+            .map(|l| {
+                let r = l.strip_prefix("# ").unwrap_or("");
+                let table = r.starts_with('[') && r.ends_with(']');
+                if table || r.contains(" = ") { r } else { "" }
+            })
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let p = write(dir.path(), "full.toml", &uncommented);
+        let config = Config::load(&p).unwrap();
+        assert_eq!(config.goals, [Goal::Research]);
+        assert_eq!(config.severity.get("FW201"), Some(&Severity::Warning));
     }
 
     #[test]

@@ -33,6 +33,18 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     let rules = RuleSet::builtin().map_err(|e| format!("built-in rules: {e}"))?;
     let stdout_tty = std::io::stdout().is_terminal();
     match cli.command {
+        Command::Init { dir } => {
+            let path = dir.join("fwlint.toml");
+            // create_new: an existing file is never overwritten.
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+                .and_then(|mut f| f.write_all(fwlint::config::STARTER.as_bytes()))
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            eprintln!("wrote {}", path.display());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Rules(color) => {
             emit(
                 &report::rules::list(&rules, &paint(color.color, stdout_tty)),

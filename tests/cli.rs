@@ -229,3 +229,28 @@ fn config_is_discovered_upward_and_isolated_ignores_it() {
         "{isolated}"
     );
 }
+
+/// `fwlint init` writes a starter config that loads, and never overwrites one.
+#[test]
+fn init_writes_a_starter_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let init = || {
+        Command::new(env!("CARGO_BIN_EXE_fwlint"))
+            .arg("init")
+            .arg(dir.path())
+            .output()
+            .unwrap()
+    };
+    assert_eq!(init().status.code(), Some(0));
+    let path = dir.path().join("fwlint.toml");
+    let written = std::fs::read_to_string(&path).unwrap();
+    assert!(written.contains("# goals = [\"research\"]"));
+    std::fs::write(&path, "goals = [\"mobile\"]\n").unwrap();
+    let again = init();
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("exists"));
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "goals = [\"mobile\"]\n"
+    );
+}
