@@ -19,9 +19,39 @@ fn fwlint(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// Runs a validator script (`tests/validate_json.py` or `validate_xml.py`,
+/// needing jsonschema / xmlschema, which .ci/run installs) on report files.
+fn validate(script: &str, schema: &str, files: &[std::path::PathBuf]) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+    let out = Command::new(python)
+        .arg(root.join("tests").join(script))
+        .arg(root.join("tests/schemas").join(schema))
+        .args(files)
+        .output()
+        .expect("python3 with jsonschema and xmlschema (pip install jsonschema xmlschema)");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Writes each case's report in `format` to a file in `dir`.
+fn write_reports(dir: &Path, cases: &[&str], format: &str) -> Vec<std::path::PathBuf> {
+    cases
+        .iter()
+        .map(|case| {
+            let path = dir.join(format!("{}.{format}", case.replace('/', "_")));
+            std::fs::write(&path, fwlint(&["check", case, "--format", format])).unwrap();
+            path
+        })
+        .collect()
+}
+
 #[test]
 fn sarif_validates_against_the_official_schema() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().unwrap();
     let cases = [
         "fixtures/fw104-pytorch-android-app",
@@ -30,28 +60,12 @@ fn sarif_validates_against_the_official_schema() {
         "fixtures/monorepo-three-units",
         "fixtures/no-ml-webapp",
     ];
-    let mut files = Vec::new();
-    for case in cases {
-        let sarif = fwlint(&["check", case, "--format", "sarif"]);
-        let v: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    let files = write_reports(dir.path(), &cases, "sarif");
+    for file in &files {
+        let v: serde_json::Value = serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
         assert_eq!(v["version"], "2.1.0");
-        let path = dir.path().join(format!("{}.sarif", case.replace('/', "_")));
-        std::fs::write(&path, sarif).unwrap();
-        files.push(path);
     }
-    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
-    let out = Command::new(python)
-        .arg(root.join("tests/validate_json.py"))
-        .arg(root.join("tests/schemas/sarif-schema-2.1.0.json"))
-        .args(&files)
-        .output()
-        .expect("python3 with jsonschema is needed (pip install jsonschema; .ci/run installs it)");
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    validate("validate_json.py", "sarif-schema-2.1.0.json", &files);
 }
 
 #[test]
@@ -108,38 +122,20 @@ fn github_annotations_are_workflow_commands() {
     ));
 }
 
-fn validate(schema: &str, files: &[std::path::PathBuf]) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
-    let out = Command::new(python)
-        .arg(root.join("tests/validate_json.py"))
-        .arg(root.join("tests/schemas").join(schema))
-        .args(files)
-        .output()
-        .expect("python3 with jsonschema");
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 #[test]
 fn gitlab_code_quality_follows_its_documented_shape() {
     let dir = tempfile::tempdir().unwrap();
-    let mut files = Vec::new();
-    for case in [
+    let cases = [
         "fixtures/malformed-inputs",
         "fixtures/notebooks-only-prototype",
         "fixtures/fw104-pytorch-android-app",
-    ] {
-        let report = fwlint(&["check", case, "--format", "gitlab"]);
-        let path = dir.path().join(format!("{}.json", case.replace('/', "_")));
-        std::fs::write(&path, &report).unwrap();
-        files.push(path);
-    }
-    validate("gitlab-codequality.derived.schema.json", &files);
+    ];
+    let files = write_reports(dir.path(), &cases, "gitlab");
+    validate(
+        "validate_json.py",
+        "gitlab-codequality.derived.schema.json",
+        &files,
+    );
     // Fingerprints are stable across runs and unique within a report.
     let a = fwlint(&["check", "fixtures/malformed-inputs", "--format", "gitlab"]);
     assert_eq!(
@@ -176,32 +172,14 @@ fn markdown_summary_lists_verdict_and_findings() {
 
 #[test]
 fn junit_validates_against_the_jenkins_schema() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().unwrap();
-    let mut files = Vec::new();
-    for case in [
+    let cases = [
         "fixtures/malformed-inputs",
         "fixtures/fw104-pytorch-android-app",
         "fixtures/llm-finetune-peft",
-    ] {
-        let xml = fwlint(&["check", case, "--format", "junit"]);
-        let path = dir.path().join(format!("{}.xml", case.replace('/', "_")));
-        std::fs::write(&path, &xml).unwrap();
-        files.push(path);
-    }
-    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
-    let out = Command::new(python)
-        .arg(root.join("tests/validate_xml.py"))
-        .arg(root.join("tests/schemas/junit-jenkins-xunit.xsd"))
-        .args(&files)
-        .output()
-        .expect("python3 with xmlschema (pip install xmlschema; .ci/run installs it)");
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    ];
+    let files = write_reports(dir.path(), &cases, "junit");
+    validate("validate_xml.py", "junit-jenkins-xunit.xsd", &files);
     let clean = fwlint(&["check", "fixtures/llm-finetune-peft", "--format", "junit"]);
     assert!(clean.contains("tests=\"1\" failures=\"0\""), "{clean}");
     let failing = fwlint(&[
