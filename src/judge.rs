@@ -475,6 +475,42 @@ pub fn tree_findings(
     ))
 }
 
+/// FW207: a declared goal that nothing in the tree shows. `declared_at` is
+/// where config goals are written; goals from `--goal` point at `first_path`.
+pub fn declared_goal_findings(
+    root: &UnitAnalysis,
+    declared_at: Option<&(String, usize)>,
+    first_path: Option<&str>,
+    rules: &RuleSet,
+) -> Vec<Finding> {
+    let (path, line) = match declared_at {
+        Some((p, l)) => (p.as_str(), u32::try_from(*l).unwrap_or(u32::MAX)),
+        None => (first_path.unwrap_or("."), 1),
+    };
+    let at = Evidence {
+        signal: String::new(),
+        path: path.to_string(),
+        cell: None,
+        line,
+        column: 1,
+        weight: 0.0,
+        rule: String::new(),
+    };
+    root.goals
+        .iter()
+        .chain(&root.weak_goals)
+        .filter(|g| g.declared && g.evidence.is_empty())
+        .map(|g| {
+            let message = format!(
+                "`{}` is declared as a goal, but nothing in the tree shows {}; check the declaration is still true",
+                g.goal,
+                rules.goals[&g.goal].title
+            );
+            finding(rules, "FW207", ".", &at, message)
+        })
+        .collect()
+}
+
 fn to_evidence(s: &Signal) -> Evidence {
     Evidence {
         signal: crate::infer::describe(s),

@@ -4,6 +4,8 @@
 //! `walk` → `extract` → `infer` → `judge` → `report`, all driven by the
 //! rules in `rules/` (compiled by `ruleset`). [`check`] runs it whole.
 
+pub mod app;
+pub mod baseline;
 pub mod config;
 pub mod extract;
 pub mod infer;
@@ -33,6 +35,8 @@ pub struct Settings {
     pub goals: Vec<Goal>,
     /// Globs of files to leave out, relative to the scanned folder.
     pub exclude: Vec<String>,
+    /// Where config `goals` are written: (path relative to the root, line).
+    pub goals_at: Option<(String, usize)>,
 }
 
 /// Errors that stop a run (exit 2). Problems with scanned files never do.
@@ -86,7 +90,7 @@ pub struct Scan {
 
 /// Where relative paths start: the single directory given, the parent of a
 /// single file, or the working directory when several paths are given.
-fn base_of(paths: &[PathBuf]) -> (PathBuf, String) {
+pub fn base_of(paths: &[PathBuf]) -> (PathBuf, String) {
     match paths {
         [one] if one.is_dir() => (one.clone(), one.display().to_string()),
         [one] => {
@@ -412,6 +416,12 @@ pub fn analyse(scan: Scan, settings: &Settings, rules: &RuleSet) -> Report {
     }
     let first = scan.files.first().map(|f| f.rel.as_str());
     findings.extend(judge::tree_findings(&rollup, first, rules));
+    findings.extend(judge::declared_goal_findings(
+        &rollup,
+        settings.goals_at.as_ref(),
+        first,
+        rules,
+    ));
     findings.extend(
         scan.diagnostics
             .iter()

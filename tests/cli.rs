@@ -254,3 +254,123 @@ fn init_writes_a_starter_and_never_overwrites() {
         "goals = [\"mobile\"]\n"
     );
 }
+
+fn fwlint_in(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_fwlint"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// A recorded baseline hides known findings even after lines move; a new
+/// finding is still reported and fails the run.
+#[test]
+fn baseline_hides_known_findings_and_reports_new_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    std::fs::create_dir_all(repo.join("mobile")).unwrap();
+    std::fs::write(repo.join("fwlint.toml"), "goals = [\"mobile\"]\n").unwrap();
+    std::fs::write(repo.join("mobile/export.py"), "import torch\n").unwrap();
+    let baseline = dir.path().join("fwlint-baseline.json");
+    let b = baseline.to_str().unwrap();
+
+    let write = fwlint_in(&repo, &["check", ".", "--write-baseline", b]);
+    assert_eq!(write.status.code(), Some(0), "{write:?}");
+    let recorded = std::fs::read_to_string(&baseline).unwrap();
+    assert!(recorded.contains("\"FW104\""), "{recorded}");
+
+    // The import moves down; the finding is the same one.
+    std::fs::write(
+        repo.join("mobile/export.py"),
+        "\"\"\"Exports the model.\"\"\"\n\nimport os\nimport torch\n",
+    )
+    .unwrap();
+    let known = fwlint_in(&repo, &["check", ".", "--baseline", b]);
+    let stdout = String::from_utf8_lossy(&known.stdout);
+    assert_eq!(known.status.code(), Some(0), "{stdout}");
+    assert!(!stdout.contains("FW104"), "{stdout}");
+    assert!(String::from_utf8_lossy(&known.stderr).contains("2 known findings from the baseline"));
+
+    // A new file with PyTorch in another project is a new finding.
+    std::fs::create_dir_all(repo.join("ios")).unwrap();
+    std::fs::write(repo.join("ios/requirements.txt"), "torch\n").unwrap();
+    std::fs::write(repo.join("ios/convert.py"), "import torch\n").unwrap();
+    let new = fwlint_in(&repo, &["check", ".", "--baseline", b]);
+    let stdout = String::from_utf8_lossy(&new.stdout);
+    assert_eq!(new.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("ios/convert.py") && stdout.contains("FW104"),
+        "{stdout}"
+    );
+
+    let bad = fwlint_in(&repo, &["check", ".", "--baseline", "missing.json"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+/// A rule pack from the config adds evidence: an in-house SDK becomes a
+/// sign of the mobile goal.
+#[test]
+fn rule_packs_from_the_config_add_signals() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path();
+    std::fs::create_dir_all(repo.join("rules")).unwrap();
+    std::fs::write(
+        repo.join("rules/acme.toml"),
+        "[[signal]]\nkind = \"import\"\nmatch = \"acme_edge\"\ngoal = \"mobile\"\nweight = 3.0\nexample = \"import acme_edge\"\n",
+    )
+    .unwrap();
+    std::fs::write(repo.join("export.py"), "import acme_edge\nimport torch\n").unwrap();
+    let without = fwlint_in(repo, &["check", "."]);
+    assert!(!String::from_utf8_lossy(&without.stdout).contains("FW104"));
+    std::fs::write(repo.join("fwlint.toml"), "rules = [\"rules/acme.toml\"]\n").unwrap();
+    let with = fwlint_in(repo, &["check", "."]);
+    let stdout = String::from_utf8_lossy(&with.stdout);
+    assert!(
+        stdout.contains("FW104") && stdout.contains("mobile"),
+        "{stdout}"
+    );
+    let explain = fwlint_in(repo, &["explain", "."]);
+    assert!(String::from_utf8_lossy(&explain.stdout).contains("rules/acme.toml"));
+
+    std::fs::write(
+        repo.join("rules/acme.toml"),
+        "[[signal]]\nkind = \"imprt\"\n",
+    )
+    .unwrap();
+    let broken = fwlint_in(repo, &["check", "."]);
+    assert_eq!(broken.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&broken.stderr).contains("acme.toml"));
+}
+
+/// `cargo fwlint` works through cargo itself, with `cargo-fwlint` on PATH.
+#[test]
+fn runs_as_a_cargo_subcommand() {
+    let bin = Path::new(env!("CARGO_BIN_EXE_cargo-fwlint"));
+    let path = std::env::join_paths(std::iter::once(bin.parent().unwrap().to_path_buf()).chain(
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
+    ))
+    .unwrap();
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new(cargo)
+        .current_dir(root)
+        .env("PATH", path)
+        .args([
+            "fwlint",
+            "check",
+            "fixtures/rust-candle-workspace",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["frameworks"][0]["id"], "candle");
+    let help = Command::new(bin)
+        .args(["fwlint", "--help"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&help.stdout).contains("Usage: cargo fwlint"));
+}

@@ -117,6 +117,18 @@ pub struct SignalRule {
     pub file: String,
 }
 
+/// The name prefix of user rule packs among the sources.
+const PACK: &str = "pack:";
+
+/// How a rule's file is shown: `rules/signals/x.toml` for built-in packs,
+/// the path as configured for a user's.
+fn rule_file(source: &str) -> String {
+    match source.strip_prefix(PACK) {
+        Some(path) => path.to_string(),
+        None => format!("rules/{source}"),
+    }
+}
+
 /// Everything fwlint knows, compiled for lookups.
 pub struct RuleSet {
     pub scoring: Scoring,
@@ -175,8 +187,16 @@ impl RuleSet {
         RuleSet::from_sources(BUILTIN)
     }
 
+    /// The built-in rules plus signal rule packs given as `(path, text)`.
+    pub fn with_packs(packs: &[(&str, &str)]) -> Result<RuleSet, RulesError> {
+        let named: Vec<String> = packs.iter().map(|(n, _)| format!("{PACK}{n}")).collect();
+        let mut sources = BUILTIN.to_vec();
+        sources.extend(named.iter().zip(packs).map(|(n, (_, t))| (n.as_str(), *t)));
+        RuleSet::from_sources(&sources)
+    }
+
     /// Loads rules from `(path under rules/, text)` pairs; `signals/*.toml`
-    /// files are signal rule packs.
+    /// files, and user packs named `pack:PATH`, are signal rule packs.
     pub fn from_sources(sources: &[(&str, &str)]) -> Result<RuleSet, RulesError> {
         let find = |name: &str| {
             sources
@@ -241,7 +261,12 @@ impl RuleSet {
 
         let packages = Packages::new(packages.packages);
         let mut rules = Vec::new();
-        for (name, text) in sources.iter().filter(|(n, _)| n.starts_with("signals/")) {
+        for (source, text) in sources
+            .iter()
+            .filter(|(n, _)| n.starts_with("signals/") || n.starts_with(PACK))
+        {
+            // Errors name the file as given: `signals/x.toml` or the pack's path.
+            let name = source.strip_prefix(PACK).unwrap_or(source);
             let file: SignalsFile = parse(name, text)?;
             for def in file.signals {
                 let target = match (def.goal, def.framework) {
@@ -279,7 +304,7 @@ impl RuleSet {
                     target,
                     weight: def.weight,
                     example: def.example,
-                    file: format!("rules/{name}"),
+                    file: rule_file(source),
                 });
             }
         }
@@ -477,12 +502,12 @@ struct Compiler {
 impl Compiler {
     fn finish(mut self, mut set: RuleSet, sources: &[(&str, &str)]) -> Result<RuleSet, RulesError> {
         for (i, rule) in set.rules.iter().enumerate() {
+            let source = sources.iter().find(|(n, _)| rule_file(n) == rule.file);
             let bad = |message: String| RulesError {
-                file: rule.file.trim_start_matches("rules/").to_string(),
-                line: sources
-                    .iter()
-                    .find(|(n, _)| rule.file.ends_with(n))
-                    .and_then(|(_, t)| find_line(t, &rule.pattern)),
+                file: source.map_or_else(String::new, |(n, _)| {
+                    n.strip_prefix(PACK).unwrap_or(n).to_string()
+                }),
+                line: source.and_then(|(_, t)| find_line(t, &rule.pattern)),
                 message,
             };
             match rule.kind {

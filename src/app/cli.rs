@@ -1,10 +1,10 @@
 //! The command line: clap arguments turned into one `Settings` value.
 
+use crate::config::{Config, FailOn};
+use crate::ruleset::Goal;
+use crate::walk::WalkOptions;
+use crate::{Error, Settings};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use fwlint::config::{Config, FailOn};
-use fwlint::ruleset::Goal;
-use fwlint::walk::WalkOptions;
-use fwlint::{Error, Settings};
 use std::path::{Path, PathBuf};
 
 const ABOUT: &str = "Audits whether a repository's ML framework (PyTorch or TensorFlow) fits what the project is for.";
@@ -108,6 +108,24 @@ pub struct CheckArgs {
     /// Print a count per rule instead of each finding (text format).
     #[arg(long)]
     pub statistics: bool,
+    /// Report only these rule codes or prefixes (replaces the config's `select`).
+    #[arg(long, value_name = "CODES", value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Report these codes or prefixes too, on top of `select`.
+    #[arg(long, value_name = "CODES", value_delimiter = ',')]
+    pub extend_select: Vec<String>,
+    /// Never report these codes or prefixes.
+    #[arg(long, value_name = "CODES", value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Hide findings recorded in this baseline file; report only new ones.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record the current findings in FILE as the baseline, and exit 0.
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    pub write_baseline: Option<PathBuf>,
+    /// Say on stderr which config, rules and files were used, and how long it took.
+    #[arg(long, short, conflicts_with = "quiet")]
+    pub verbose: bool,
 }
 
 #[derive(Args, Debug)]
@@ -192,6 +210,10 @@ impl ScanArgs {
             },
             goals,
             exclude: config.exclude.clone(),
+            goals_at: (!config.goals.is_empty()).then(|| {
+                let (root, _) = crate::base_of(&self.paths);
+                (config.display_path(&root), config.goals_line())
+            }),
         };
         Ok((settings, config))
     }

@@ -1,0 +1,297 @@
+//! The command-line application behind the `fwlint` and `cargo-fwlint`
+//! binaries: parse arguments, run the pipeline, render, map to an exit code.
+
+mod cli;
+
+use crate::baseline::Baseline;
+use crate::config::{Config, FailOn};
+use crate::report::{self, Paint};
+use crate::ruleset::RuleSet;
+use clap::{CommandFactory, FromArgMatches};
+use cli::{Cli, Command};
+use std::ffi::OsString;
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Instant;
+
+/// Runs fwlint on these arguments (the first is the program name).
+pub fn main(args: Vec<OsString>) -> ExitCode {
+    let args = cargo_subcommand_args(args);
+    let mut command = Cli::command();
+    if is_cargo(&args) {
+        command = command.bin_name("cargo fwlint");
+    }
+    let cli = match command
+        .try_get_matches_from(args)
+        .and_then(|m| Cli::from_arg_matches(&m))
+    {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("fwlint: error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_cargo(args: &[OsString]) -> bool {
+    args.first()
+        .and_then(|a| Path::new(a).file_stem())
+        .is_some_and(|stem| stem == "cargo-fwlint")
+}
+
+/// `cargo fwlint check` runs `cargo-fwlint fwlint check`: drop the
+/// subcommand name cargo passes first.
+fn cargo_subcommand_args(mut args: Vec<OsString>) -> Vec<OsString> {
+    if is_cargo(&args) && args.get(1).is_some_and(|a| a == "fwlint") {
+        args.remove(1);
+    }
+    args
+}
+
+fn paint(choice: cli::ColorChoice, to_terminal: bool) -> Paint {
+    Paint {
+        color: choice.enabled(to_terminal),
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, String> {
+    let rules = RuleSet::builtin().map_err(|e| format!("built-in rules: {e}"))?;
+    let stdout_tty = std::io::stdout().is_terminal();
+    match cli.command {
+        Command::Init { dir } => {
+            let path = dir.join("fwlint.toml");
+            // create_new: an existing file is never overwritten.
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+                .and_then(|mut f| f.write_all(crate::config::STARTER.as_bytes()))
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            eprintln!("wrote {}", path.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Rules(color) => {
+            emit(
+                &report::rules::list(&rules, &paint(color.color, stdout_tty)),
+                None,
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Rule { code, color } => match rules.code(&code) {
+            Some(doc) => {
+                emit(
+                    &report::rules::doc(doc, &paint(color.color, stdout_tty)),
+                    None,
+                )?;
+                Ok(ExitCode::SUCCESS)
+            }
+            None => Err(format!("no rule `{code}`; `fwlint rules` lists them")),
+        },
+        Command::Signals(args) => {
+            let (settings, config) = args.scan.settings().map_err(|e| e.to_string())?;
+            let rules = configured_rules(&config)?;
+            init_threads(settings.walk.threads);
+            let scan = crate::scan(&settings, &rules).map_err(|e| e.to_string())?;
+            emit(&report::json::signals_jsonl(&scan.signals), None)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Explain(args) => {
+            let (settings, config) = args.settings().map_err(|e| e.to_string())?;
+            let rules = configured_rules(&config)?;
+            init_threads(settings.walk.threads);
+            let report = crate::check(&settings, &rules).map_err(|e| e.to_string())?;
+            emit(
+                &report::explain::render(&report, &rules, &paint(args.color.color, stdout_tty)),
+                None,
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check(args) => check(args, stdout_tty),
+    }
+}
+
+/// The built-in rules with the config's rule packs and `[guidance]`.
+fn configured_rules(config: &Config) -> Result<RuleSet, String> {
+    let packs = config.rule_packs().map_err(|e| e.to_string())?;
+    let mut rules = if packs.is_empty() {
+        RuleSet::builtin()
+    } else {
+        let packs: Vec<(&str, &str)> = packs
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.as_str()))
+            .collect();
+        RuleSet::with_packs(&packs)
+    }
+    .map_err(|e| e.to_string())?;
+    config
+        .apply_guidance(&mut rules)
+        .map_err(|e| e.to_string())?;
+    config.check_codes(&rules).map_err(|e| e.to_string())?;
+    Ok(rules)
+}
+
+fn check(args: cli::CheckArgs, stdout_tty: bool) -> Result<ExitCode, String> {
+    let started = Instant::now();
+    let (settings, mut config) = args.scan.settings().map_err(|e| e.to_string())?;
+    if !args.select.is_empty() {
+        config.select.clone_from(&args.select);
+    }
+    config
+        .extend_select
+        .extend(args.extend_select.iter().cloned());
+    config.ignore.extend(args.ignore.iter().cloned());
+    let rules = &configured_rules(&config)?;
+    let baseline = args
+        .baseline
+        .as_deref()
+        .map(Baseline::load)
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    init_threads(settings.walk.threads);
+    let mut report = crate::check(&settings, rules).map_err(|e| e.to_string())?;
+    let (root, _) = crate::base_of(&settings.paths);
+    config.apply(&mut report.findings, rules, &root, crate::config::today());
+    if args.verbose {
+        verbose(&config, rules, &report, started);
+    }
+    if let Some(path) = &args.write_baseline {
+        emit(&crate::baseline::render(&report.findings), Some(path))?;
+        eprintln!(
+            "fwlint: recorded {} finding{} in {}",
+            report.findings.len(),
+            if report.findings.len() == 1 { "" } else { "s" },
+            path.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(b) = &baseline {
+        let hidden = b.filter(&mut report.findings);
+        if hidden > 0 && !args.quiet {
+            let s = if hidden == 1 { "" } else { "s" };
+            eprintln!("fwlint: {hidden} known finding{s} from the baseline not shown");
+        }
+    }
+    let to_terminal = args.output.is_none() && stdout_tty;
+    let text = match args.format {
+        cli::Format::Text => {
+            let p = paint(args.scan.color.color, to_terminal);
+            if args.statistics {
+                report::text::statistics(&report)
+            } else if args.quiet {
+                report::text::findings_only(&report, &p)
+            } else {
+                report::text::render(&report, rules, &p)
+            }
+        }
+        cli::Format::Sarif => report::sarif::render(&report, rules),
+        cli::Format::Github => {
+            // In a GitHub job, the Markdown summary also goes to the job page.
+            if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty())
+            {
+                append(
+                    Path::new(&summary),
+                    &report::markdown::render(&report, rules),
+                )?;
+            }
+            report::github::render(&report)
+        }
+        cli::Format::Gitlab => report::gitlab::render(&report),
+        cli::Format::Junit => report::junit::render(&report),
+        cli::Format::Markdown => report::markdown::render(&report, rules),
+        cli::Format::Json => {
+            let elapsed = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            report::json::render(&report, elapsed)
+        }
+    };
+    emit(&text, args.output.as_deref())?;
+    let fail_on = if args.exit_zero {
+        FailOn::Never
+    } else {
+        args.fail_on.or(config.fail_on).unwrap_or(FailOn::Warning)
+    };
+    let failing = fail_on
+        .threshold()
+        .is_some_and(|t| report.findings.iter().any(|f| f.severity >= t));
+    Ok(if failing {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `--verbose`: what the run used, on stderr.
+fn verbose(config: &Config, rules: &RuleSet, report: &crate::Report, started: Instant) {
+    match &config.source {
+        Some(p) => eprintln!("fwlint: config {}", p.display()),
+        None => eprintln!("fwlint: no config file"),
+    }
+    for p in &config.rules {
+        eprintln!("fwlint: rule pack {}", p.display());
+    }
+    eprintln!(
+        "fwlint: {} signal rules, {} finding rules",
+        rules.rules.len(),
+        rules.codes.len()
+    );
+    let s = &report.stats;
+    eprintln!(
+        "fwlint: {} files seen, {} read ({} bytes), {} project unit(s)",
+        s.files_seen,
+        s.files_read,
+        s.bytes_read,
+        report.projects.len()
+    );
+    for (why, n) in &s.skipped {
+        eprintln!("fwlint: skipped {n} file(s): {why}");
+    }
+    eprintln!("fwlint: done in {} ms", started.elapsed().as_millis());
+}
+
+fn append(path: &Path, text: &str) -> Result<(), String> {
+    use std::io::Write as _;
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn init_threads(threads: usize) {
+    // Only the first call can set the global pool; later ones are harmless.
+    // Parsers recurse; a roomy stack keeps the nesting guard far from the edge.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .stack_size(16 * 1024 * 1024)
+        .build_global();
+}
+
+/// Writes to stdout, or to a file via a temporary sibling and a rename so a
+/// reader never sees half a report.
+fn emit(text: &str, output: Option<&Path>) -> Result<(), String> {
+    let Some(path) = output else {
+        let mut out = std::io::stdout().lock();
+        return match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+            Ok(()) => Ok(()),
+            // A closed pipe (`fwlint … | head`) is not an error worth a message.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            Err(e) => Err(format!("writing output: {e}")),
+        };
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.fwlint-tmp"));
+    std::fs::write(&tmp, text)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            format!("{}: {e}", path.display())
+        })
+}
