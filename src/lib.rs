@@ -24,6 +24,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 use walk::{FileEntry, FileKind, WalkOptions};
 
 /// What to scan and how; built from the command line and config.
@@ -37,6 +38,15 @@ pub struct Settings {
     pub exclude: Vec<String>,
     /// Where config `goals` are written: (path relative to the root, line).
     pub goals_at: Option<(String, usize)>,
+    /// Counters a progress display reads while the scan runs.
+    pub progress: Option<std::sync::Arc<Progress>>,
+}
+
+/// How far a scan is: files found by the walk, and files extracted.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub found: std::sync::atomic::AtomicU64,
+    pub done: std::sync::atomic::AtomicU64,
 }
 
 /// Errors that stop a run (exit 2). Problems with scanned files never do.
@@ -147,11 +157,21 @@ pub fn scan(settings: &Settings, rules: &RuleSet) -> Result<Scan, Error> {
         scan.files.retain(|f| !excluded.is_match(&f.rel));
     }
     scan.stats.files_seen = scan.files.len() as u64;
+    let progress = settings.progress.as_deref();
+    if let Some(p) = progress {
+        p.found.store(scan.stats.files_seen, Ordering::Relaxed);
+    }
 
     let results: Vec<FileResult> = scan
         .files
         .par_iter()
-        .map(|entry| extract_entry(entry, rules))
+        .map(|entry| {
+            let r = extract_entry(entry, rules);
+            if let Some(p) = progress {
+                p.done.fetch_add(1, Ordering::Relaxed);
+            }
+            r
+        })
         .collect();
     for r in results {
         scan.stats.files_read += u64::from(r.read);

@@ -374,3 +374,51 @@ fn runs_as_a_cargo_subcommand() {
         .unwrap();
     assert!(String::from_utf8_lossy(&help.stdout).contains("Usage: cargo fwlint"));
 }
+
+/// The fenced blocks of README.md in `lang`.
+fn readme_blocks(lang: &str) -> Vec<String> {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let fence = format!("```{lang}\n");
+    readme
+        .split(fence.as_str())
+        .skip(1)
+        .map(|rest| rest.split("```").next().unwrap().to_string())
+        .collect()
+}
+
+/// Copy-paste examples in the README are valid: every TOML block is a config
+/// fwlint accepts (keys, guidance, codes), every YAML block parses.
+#[test]
+fn readme_config_and_ci_examples_are_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let tomls = readme_blocks("toml");
+    assert!(!tomls.is_empty());
+    for (i, block) in tomls.iter().enumerate() {
+        let path = dir.path().join(format!("readme-{i}.fwlint.toml"));
+        // `rules` packs are the reader's own files; check everything else.
+        let block_without_packs: String = block
+            .lines()
+            .filter(|l| !l.starts_with("rules ="))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        std::fs::write(&path, block_without_packs).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_fwlint"))
+            .args(["check", "fixtures/fw206-bare-model", "--config"])
+            .arg(&path)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.code().is_some_and(|c| c < 2),
+            "README toml block {i}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let yamls = readme_blocks("yaml");
+    assert!(yamls.len() >= 3);
+    for block in yamls {
+        let parsed: Result<serde_json::Value, _> = serde_saphyr::from_str(&block);
+        assert!(parsed.is_ok(), "{block}: {parsed:?}");
+    }
+}

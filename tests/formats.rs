@@ -214,3 +214,80 @@ fn github_format_appends_a_job_summary() {
         "{text}"
     );
 }
+
+/// The action's shell steps (all but installing), run as a runner would:
+/// `${{ inputs.* }}` from the inputs, `fwlint` on PATH. The SARIF step writes
+/// a valid report whatever the findings; the gate step annotates, writes the
+/// job summary and fails on the finding.
+#[test]
+fn the_github_action_steps_write_sarif_and_gate() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("action.yml")).unwrap();
+    let action: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+    assert_eq!(action["runs"]["using"], "composite");
+    let dir = tempfile::tempdir().unwrap();
+    let sarif = dir.path().join("out.sarif");
+    let summary = dir.path().join("summary.md");
+    let input = |name: &str| -> String {
+        match name {
+            "path" => root
+                .join("fixtures/fw104-pytorch-mobile-export")
+                .display()
+                .to_string(),
+            "sarif-file" => sarif.display().to_string(),
+            _ => action["inputs"][name]["default"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        }
+    };
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_fwlint")).parent().unwrap();
+    let path = std::env::join_paths(std::iter::once(bin_dir.to_path_buf()).chain(
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
+    ))
+    .unwrap();
+    let steps = action["runs"]["steps"].as_array().unwrap();
+    let mut codes = Vec::new();
+    for step in steps.iter().filter(|s| s["run"].is_string()) {
+        let name = step["name"].as_str().unwrap();
+        if name.starts_with("Install") {
+            continue;
+        }
+        let mut cmd = Command::new("bash");
+        cmd.args(["-e", "-c", step["run"].as_str().unwrap()])
+            .env("PATH", &path)
+            .env("GITHUB_STEP_SUMMARY", &summary);
+        for (key, value) in step["env"].as_object().into_iter().flatten() {
+            let value = value.as_str().unwrap();
+            let name = value
+                .strip_prefix("${{ inputs.")
+                .and_then(|v| v.strip_suffix(" }}"))
+                .unwrap_or_else(|| panic!("{key}: {value}"));
+            cmd.env(key, input(name));
+        }
+        let out = cmd.output().unwrap();
+        codes.push((
+            name.to_string(),
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        ));
+    }
+    let upload = steps.iter().find(|s| s["uses"].is_string()).unwrap();
+    assert!(
+        upload["uses"]
+            .as_str()
+            .unwrap()
+            .starts_with("github/codeql-action/upload-sarif@")
+    );
+    assert_eq!(upload["with"]["sarif_file"], "${{ inputs.sarif-file }}");
+    assert_eq!(codes.len(), 2, "{codes:?}");
+    assert_eq!(
+        codes[0].1,
+        Some(0),
+        "the SARIF step never fails on findings"
+    );
+    validate("validate_json.py", "sarif-schema-2.1.0.json", &[sarif]);
+    assert_eq!(codes[1].1, Some(1), "the gate fails on the warning");
+    assert!(codes[1].2.contains("::warning file="), "{}", codes[1].2);
+    assert!(std::fs::read_to_string(&summary).unwrap().contains("FW104"));
+}

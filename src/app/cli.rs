@@ -42,6 +42,18 @@ pub enum Command {
         #[command(flatten)]
         color: ColorArgs,
     },
+    /// Print a shell completion script: bash, zsh, fish, elvish or powershell.
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), or write one page per command to a folder.
+    Man {
+        /// Write fwlint.1, fwlint-check.1, … into this folder.
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+    },
     /// Write a commented starter fwlint.toml (never overwrites one).
     Init {
         /// The folder to write it in.
@@ -214,6 +226,7 @@ impl ScanArgs {
                 let (root, _) = crate::base_of(&self.paths);
                 (config.display_path(&root), config.goals_line())
             }),
+            progress: None,
         };
         Ok((settings, config))
     }

@@ -2,6 +2,7 @@
 //! binaries: parse arguments, run the pipeline, render, map to an exit code.
 
 mod cli;
+mod progress;
 
 use crate::baseline::Baseline;
 use crate::config::{Config, FailOn};
@@ -73,6 +74,16 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 .and_then(|mut f| f.write_all(crate::config::STARTER.as_bytes()))
                 .map_err(|e| format!("{}: {e}", path.display()))?;
             eprintln!("wrote {}", path.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "fwlint", &mut out);
+            emit(&String::from_utf8_lossy(&out), None)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man { out_dir } => {
+            man_pages(out_dir.as_deref())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Rules(color) => {
@@ -153,7 +164,18 @@ fn check(args: cli::CheckArgs, stdout_tty: bool) -> Result<ExitCode, String> {
         .transpose()
         .map_err(|e| e.to_string())?;
     init_threads(settings.walk.threads);
-    let mut report = crate::check(&settings, rules).map_err(|e| e.to_string())?;
+    let mut settings = settings;
+    let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty());
+    let display = progress::wanted(std::io::stderr().is_terminal(), ci, args.quiet).then(|| {
+        let counters = std::sync::Arc::new(crate::Progress::default());
+        settings.progress = Some(std::sync::Arc::clone(&counters));
+        progress::Display::start(counters)
+    });
+    let result = crate::check(&settings, rules);
+    if let Some(d) = display {
+        d.finish();
+    }
+    let mut report = result.map_err(|e| e.to_string())?;
     let (root, _) = crate::base_of(&settings.paths);
     config.apply(&mut report.findings, rules, &root, crate::config::today());
     if args.verbose {
@@ -222,6 +244,32 @@ fn check(args: cli::CheckArgs, stdout_tty: bool) -> Result<ExitCode, String> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The man page of fwlint on stdout, or a page per command into `dir`.
+fn man_pages(dir: Option<&Path>) -> Result<(), String> {
+    let command = Cli::command();
+    let render = |cmd: clap::Command| {
+        let mut out = Vec::new();
+        clap_mangen::Man::new(cmd)
+            .render(&mut out)
+            .map(|()| String::from_utf8_lossy(&out).into_owned())
+            .map_err(|e| format!("rendering the man page: {e}"))
+    };
+    let Some(dir) = dir else {
+        return emit(&render(command)?, None);
+    };
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let subcommands: Vec<clap::Command> = command
+        .get_subcommands()
+        .filter(|c| c.get_name() != "help")
+        .map(|c| c.clone().name(format!("fwlint-{}", c.get_name())))
+        .collect();
+    for page in std::iter::once(command).chain(subcommands) {
+        let name = format!("{}.1", page.get_name());
+        emit(&render(page)?, Some(&dir.join(name)))?;
+    }
+    Ok(())
 }
 
 /// `--verbose`: what the run used, on stderr.
