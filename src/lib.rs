@@ -5,6 +5,7 @@
 //! rules in `rules/` (compiled by `ruleset`). [`check`] runs it whole.
 
 pub mod app;
+pub mod audit;
 pub mod baseline;
 pub mod config;
 pub mod extract;
