@@ -2,6 +2,9 @@
 //! man pages checked by groff, the pre-commit hook run by `pre-commit
 //! try-repo`, and the GitHub Action's command line.
 
+mod common;
+use common::copy_tree;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -182,17 +185,32 @@ fn git(dir: &Path, args: &[&str]) {
     assert!(out.status.success(), "git {args:?}: {out:?}");
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
+/// A git repository at `to` holding this checkout's working tree.
+fn snapshot_worktree(to: &Path) {
+    let listed = Command::new("git")
+        .current_dir(manifest_dir())
+        .args([
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+        ])
+        .output()
+        .expect("git runs");
+    assert!(listed.status.success(), "the checkout is a git repository");
+    for rel in listed.stdout.split(|&b| b == 0).filter(|p| !p.is_empty()) {
+        let rel = Path::new(std::str::from_utf8(rel).unwrap());
+        let source = manifest_dir().join(rel);
+        // A tracked file deleted in the working tree is not part of it.
+        if source.is_file() {
+            std::fs::create_dir_all(to.join(rel).parent().unwrap()).unwrap();
+            std::fs::copy(&source, to.join(rel)).unwrap();
         }
     }
+    git(to, &["init", "-q"]);
+    git(to, &["add", "-A"]);
+    git(to, &["commit", "-q", "-m", "snapshot"]);
 }
 
 /// The real `pre-commit try-repo` builds the hook from this repository and
@@ -209,6 +227,10 @@ fn pre_commit_try_repo_runs_the_hook() {
     std::fs::write(repo.join("notes.pdf"), "%PDF-1.4\n").unwrap();
     git(&repo, &["init", "-q"]);
     git(&repo, &["add", "."]);
+    // try-repo reads committed and staged files only: give it a repository
+    // of the working tree as it is (tracked and untracked, not ignored).
+    let hook_repo = dir.path().join("fwlint");
+    snapshot_worktree(&hook_repo);
     // Cached between runs: the hook's build and pre-commit's environments.
     let scratch = Path::new(env!("CARGO_TARGET_TMPDIR"));
     let try_repo = |extra: &[&str]| {
@@ -221,7 +243,7 @@ fn pre_commit_try_repo_runs_the_hook() {
             .env("CARGO_PROFILE_RELEASE_LTO", "false")
             .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1")
             .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
-            .args(["try-repo", manifest_dir().to_str().unwrap(), "fwlint"])
+            .args(["try-repo", hook_repo.to_str().unwrap(), "fwlint"])
             .args(extra)
             .output()
             .expect("pre-commit runs (pip install pre-commit; .ci/run installs it)");

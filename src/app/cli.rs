@@ -42,6 +42,11 @@ pub enum Command {
         #[command(flatten)]
         color: ColorArgs,
     },
+    /// Audit many repositories: a verdict per repository, as a table, CSV,
+    /// JSONL, Markdown or a self-contained HTML report.
+    Audit(AuditArgs),
+    /// Combine JSONL audit shards into one report in any audit format.
+    Merge(MergeArgs),
     /// Print a shell completion script: bash, zsh, fish, elvish or powershell.
     Completions {
         /// The shell to complete in.
@@ -73,6 +78,13 @@ pub struct ColorArgs {
 pub struct ScanArgs {
     /// Files or folders to scan [default: .]
     pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub options: ScanOptions,
+}
+
+/// How to scan: shared by `check`, `signals`, `explain` and `audit`.
+#[derive(Args, Debug, Clone)]
+pub struct ScanOptions {
     /// Declare a goal the project is for (repeatable): learning, research, llm,
     /// prototyping, enterprise-deployment, mobile, embedded, browser,
     /// ml-pipelines, google-cloud.
@@ -141,6 +153,75 @@ pub struct CheckArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct AuditArgs {
+    /// Folders holding repositories: each folder with `.git` below them (down
+    /// to --depth), and each top-level folder with a manifest. A repository
+    /// given directly is audited alone.
+    pub dirs: Vec<PathBuf>,
+    /// Also audit the repository paths listed in FILE, one a line (`-`: stdin).
+    #[arg(long, value_name = "FILE")]
+    pub from_file: Option<PathBuf>,
+    /// How many folder levels below each DIR to look for repositories.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub depth: usize,
+    /// Audit only shard I of N (1-based), picked by a hash of each path;
+    /// `fwlint merge` combines the shards' JSONL.
+    #[arg(long, value_name = "I/N", value_parser = crate::audit::Shard::parse)]
+    pub shard: Option<crate::audit::Shard>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = AuditFormat::Table)]
+    pub format: AuditFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when a repository has a finding at or above this severity, or
+    /// could not be scanned (default: exit 0 whatever the findings).
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    #[command(flatten)]
+    pub options: ScanOptions,
+}
+
+impl AuditArgs {
+    /// The scan settings for one repository of the audit.
+    pub fn scan_args(&self, repo: PathBuf) -> ScanArgs {
+        ScanArgs {
+            paths: vec![repo],
+            options: self.options.clone(),
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// JSONL files written by `fwlint audit --format jsonl` (one per shard).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = AuditFormat::Table)]
+    pub format: AuditFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub color: ColorArgs,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuditFormat {
+    /// A table for the terminal.
+    Table,
+    /// One row per repository.
+    Csv,
+    /// One JSON report per line (the `check --format json` contract).
+    Jsonl,
+    /// A summary for a pull request, an issue or a wiki.
+    Markdown,
+    /// One self-contained page with charts, a sortable table and the evidence.
+    Html,
+}
+
+#[derive(Args, Debug)]
 pub struct SignalsArgs {
     #[command(flatten)]
     pub scan: ScanArgs,
@@ -163,6 +244,8 @@ pub enum Format {
     Junit,
     /// A Markdown summary for pull-request comments.
     Markdown,
+    /// A self-contained HTML page with the evidence.
+    Html,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -199,7 +282,7 @@ fn parse_goal(s: &str) -> Result<Goal, String> {
 impl ScanArgs {
     /// Settings for the library, and the config (for `fail-on`).
     pub fn settings(&self) -> Result<(Settings, Config), Error> {
-        let config = match (&self.config, self.isolated) {
+        let config = match (&self.options.config, self.options.isolated) {
             (_, true) => Config::default(),
             (Some(p), false) => Config::load(p)?,
             (None, false) => {
@@ -207,7 +290,7 @@ impl ScanArgs {
                 Config::discover(start)?.unwrap_or_default()
             }
         };
-        let mut goals = self.goals.clone();
+        let mut goals = self.options.goals.clone();
         for g in &config.goals {
             if !goals.contains(g) {
                 goals.push(*g);
@@ -216,9 +299,9 @@ impl ScanArgs {
         let settings = Settings {
             paths: self.paths.clone(),
             walk: WalkOptions {
-                no_ignore: self.no_ignore,
-                hidden: self.hidden,
-                threads: self.threads,
+                no_ignore: self.options.no_ignore,
+                hidden: self.options.hidden,
+                threads: self.options.threads,
             },
             goals,
             exclude: config.exclude.clone(),

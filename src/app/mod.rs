@@ -1,6 +1,7 @@
 //! The command-line application behind the `fwlint` and `cargo-fwlint`
 //! binaries: parse arguments, run the pipeline, render, map to an exit code.
 
+mod audit;
 mod cli;
 mod progress;
 
@@ -76,6 +77,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             eprintln!("wrote {}", path.display());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Audit(args) => audit::audit(&args),
+        Command::Merge(args) => audit::merge(&args),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "fwlint", &mut out);
@@ -117,7 +120,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             init_threads(settings.walk.threads);
             let report = crate::check(&settings, &rules).map_err(|e| e.to_string())?;
             emit(
-                &report::explain::render(&report, &rules, &paint(args.color.color, stdout_tty)),
+                &report::explain::render(
+                    &report,
+                    &rules,
+                    &paint(args.options.color.color, stdout_tty),
+                ),
                 None,
             )?;
             Ok(ExitCode::SUCCESS)
@@ -201,7 +208,7 @@ fn check(args: cli::CheckArgs, stdout_tty: bool) -> Result<ExitCode, String> {
     let to_terminal = args.output.is_none() && stdout_tty;
     let text = match args.format {
         cli::Format::Text => {
-            let p = paint(args.scan.color.color, to_terminal);
+            let p = paint(args.scan.options.color.color, to_terminal);
             if args.statistics {
                 report::text::statistics(&report)
             } else if args.quiet {
@@ -225,6 +232,7 @@ fn check(args: cli::CheckArgs, stdout_tty: bool) -> Result<ExitCode, String> {
         cli::Format::Gitlab => report::gitlab::render(&report),
         cli::Format::Junit => report::junit::render(&report),
         cli::Format::Markdown => report::markdown::render(&report, rules),
+        cli::Format::Html => audit::check_html(&report, rules),
         cli::Format::Json => {
             let elapsed = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
             report::json::render(&report, elapsed)

@@ -3,26 +3,10 @@
 //! with its message on system-out. A clean run is one passing test case.
 
 use crate::Report;
+use crate::report::escape_markup as escape;
 use crate::ruleset::Severity;
 use crate::signal::location;
 use std::fmt::Write;
-
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // Characters XML 1.0 cannot carry at all.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 pub fn render(report: &Report) -> String {
     let failing = report

@@ -1,8 +1,10 @@
 //! Renderers. They only format a finished [`crate::Report`]; they never compute.
 
 pub mod explain;
+pub mod fleet;
 pub mod github;
 pub mod gitlab;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
@@ -42,4 +44,22 @@ impl Paint {
     pub fn blue(&self, s: &str) -> String {
         self.wrap("1;34", s)
     }
+}
+
+/// Escapes text for XML and HTML; characters XML 1.0 cannot carry at all
+/// become U+FFFD.
+pub fn escape_markup(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
 }
