@@ -148,25 +148,10 @@ fn an_audit_gives_every_format_and_survives_a_broken_repository() {
 
 /// Parses CSV with Python's csv module, the reference reader.
 fn python_csv(text: &str) -> Vec<Vec<String>> {
-    use std::io::Write;
-    let mut child = Command::new("python3")
-        .args([
-            "-c",
-            "import csv, json, sys\nprint(json.dumps(list(csv.reader(sys.stdin))))",
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("python3 runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    serde_json::from_slice(&out.stdout).unwrap()
+    common::python_json(
+        "import csv, json, sys\nprint(json.dumps(list(csv.reader(sys.stdin))))",
+        text.as_bytes(),
+    )
 }
 
 #[test]

@@ -116,26 +116,11 @@ fn hook() -> serde_json::Value {
 
 /// Which of `paths` Python's `re.search` (what pre-commit uses) matches.
 fn python_matches(pattern: &str, paths: &[String]) -> Vec<bool> {
-    use std::io::Write;
-    let mut child = Command::new("python3")
-        .args([
-            "-c",
-            "import json, re, sys\nd = json.load(sys.stdin)\nr = re.compile(d['pattern'])\nprint(json.dumps([bool(r.search(p)) for p in d['paths']]))",
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("python3 runs");
     let input = serde_json::json!({ "pattern": pattern, "paths": paths });
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    serde_json::from_slice(&out.stdout).unwrap()
+    common::python_json(
+        "import json, re, sys\nd = json.load(sys.stdin)\nr = re.compile(d['pattern'])\nprint(json.dumps([bool(r.search(p)) for p in d['paths']]))",
+        input.to_string().as_bytes(),
+    )
 }
 
 /// Every file any fixture's signals come from (and fwlint's config) makes

@@ -15,3 +15,20 @@ pub fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Runs a Python program with `input` on stdin and parses the JSON it prints:
+/// Python's own modules (re, csv) are the reference readers.
+pub fn python_json<T: serde::de::DeserializeOwned>(program: &str, input: &[u8]) -> T {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("python3")
+        .args(["-c", program])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{program}");
+    serde_json::from_slice(&out.stdout).unwrap()
+}
