@@ -27,7 +27,34 @@ pub fn image_name(reference: &str) -> Option<String> {
     valid.then(|| name.to_string())
 }
 
+/// What earlier instructions tell later `FROM` lines: `ARG` defaults
+/// (`FROM ${BASE}`) and stage names (`FROM builder` is not an image).
+#[derive(Default)]
+struct Stages {
+    args: Vec<(String, String)>,
+    names: Vec<String>,
+}
+
+impl Stages {
+    /// `${NAME}`, `${NAME:-default}` and `$NAME` replaced by known defaults.
+    fn expand(&self, word: &str) -> String {
+        let mut out = word.to_string();
+        for (name, value) in &self.args {
+            out = out
+                .replace(&format!("${{{name}}}"), value)
+                .replace(&format!("${name}"), value);
+        }
+        if let (Some(start), Some(end)) = (out.find("${"), out.find('}'))
+            && let Some((_, default)) = out[start + 2..end].split_once(":-")
+        {
+            out = format!("{}{default}{}", &out[..start], &out[end + 1..]);
+        }
+        out
+    }
+}
+
 pub fn dockerfile(text: &str, out: &mut Extracted) {
+    let mut stages = Stages::default();
     let mut logical = String::new();
     let mut start = 0;
     for (i, raw) in text.lines().enumerate() {
@@ -44,22 +71,41 @@ pub fn dockerfile(text: &str, out: &mut Extracted) {
             }
             None => {
                 logical.push_str(raw);
-                instruction(logical.trim(), to_u32(start), out);
+                instruction(logical.trim(), to_u32(start), &mut stages, out);
                 logical.clear();
             }
         }
     }
     if !logical.is_empty() {
-        instruction(logical.trim(), to_u32(start), out);
+        instruction(logical.trim(), to_u32(start), &mut stages, out);
     }
 }
 
-fn instruction(line: &str, number: u32, out: &mut Extracted) {
+fn instruction(line: &str, number: u32, stages: &mut Stages, out: &mut Extracted) {
     let (word, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
     match word.to_ascii_uppercase().as_str() {
+        "ARG" => {
+            for decl in rest.split_whitespace() {
+                if let Some((name, value)) = decl.split_once('=') {
+                    let value = value.trim_matches(['"', '\'']).to_string();
+                    stages.args.push((name.to_string(), value));
+                }
+            }
+        }
         "FROM" => {
-            let image = rest.split_whitespace().find(|w| !w.starts_with("--"));
-            if let Some(name) = image.and_then(image_name) {
+            let words: Vec<&str> = rest
+                .split_whitespace()
+                .filter(|w| !w.starts_with("--"))
+                .collect();
+            if let [_, alias, name, ..] = words.as_slice()
+                && alias.eq_ignore_ascii_case("as")
+            {
+                stages.names.push(name.to_ascii_lowercase());
+            }
+            let image = words.first().map(|w| stages.expand(w));
+            let image =
+                image.filter(|i| !stages.names.iter().any(|n| n == &i.to_ascii_lowercase()));
+            if let Some(name) = image.as_deref().and_then(image_name) {
                 out.push(Signal::new(
                     SignalKind::Image,
                     format!("image:{name}"),
@@ -153,6 +199,21 @@ mod tests {
                 "2:image:pytorch/torchserve",
                 "3:pypi:torch-model-archiver",
                 "3:pypi:transformers"
+            ]
+        );
+    }
+
+    #[test]
+    fn arg_defaults_and_stage_names() {
+        let text = "ARG BASE_IMAGE=tensorflow/tensorflow:2.15.0-gpu\nARG PY=\"3.11\"\nFROM ${BASE_IMAGE} AS build\nFROM python:$PY-slim\nFROM build\nFROM ${RUNTIME:-nvcr.io/nvidia/pytorch:24.01-py3}\nFROM $UNKNOWN\n";
+        let mut out = Extracted::default();
+        dockerfile(text, &mut out);
+        assert_eq!(
+            out.line_keys(),
+            [
+                "3:image:tensorflow/tensorflow",
+                "4:image:python",
+                "6:image:nvcr.io/nvidia/pytorch"
             ]
         );
     }
