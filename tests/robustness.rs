@@ -128,3 +128,33 @@ proptest! {
         }
     }
 }
+
+/// Found by `fuzz/run.sh` (notebook target): `import{` then `,` on the next
+/// line in a notebook cell hit an `unreachable!` in ruff's parser (IPython
+/// mode). The panic is contained: the cell becomes FW002 and the rest of the
+/// notebook is still read.
+#[test]
+fn a_parser_panic_in_a_notebook_cell_is_a_diagnostic() {
+    let notebook = serde_json::json!({
+        "cells": [
+            {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": null,
+             "source": ["import{\n,"]},
+            {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": null,
+             "source": ["import torch\n"]}
+        ],
+        "metadata": {}, "nbformat": 4, "nbformat_minor": 5
+    });
+    let bytes = notebook.to_string().into_bytes();
+    let out = extract_file("explore.ipynb", FileKind::Notebook, &bytes, rules());
+    assert!(
+        out.diagnostics
+            .iter()
+            .any(|d| d.code == "FW002" && d.message.contains("parser failed")),
+        "{:?}",
+        out.diagnostics
+    );
+    assert!(
+        out.signals.iter().any(|s| s.key == "torch"),
+        "the next cell is read"
+    );
+}

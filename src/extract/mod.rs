@@ -52,8 +52,9 @@ pub fn extract_file(rel: &str, kind: FileKind, bytes: &[u8], rules: &RuleSet) ->
         }
         FileKind::SetupPy => {
             let text = python::decode(bytes, &mut out);
-            if !python::too_deep(&text, &mut out) {
-                let parsed = python::parse(&text, false);
+            if !python::too_deep(&text, &mut out)
+                && let Some(parsed) = python::parse_guarded(&text, false, &mut out)
+            {
                 python::extract_parsed(&text, &parsed, &uri, &mut out);
                 setup_py::extract(&text, parsed.syntax(), &mut out);
             }
@@ -95,6 +96,29 @@ pub fn extract_file(rel: &str, kind: FileKind, bytes: &[u8], rules: &RuleSet) ->
         FileKind::Artifact | FileKind::Other => {}
     }
     finish(rel, out, rules)
+}
+
+thread_local! {
+    /// Set while a guarded call runs: its panics are expected and silent.
+    static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f`, turning a panic into `None` without printing it. Panics
+/// elsewhere still reach the previous hook.
+pub fn without_panicking<T>(f: impl FnOnce() -> T) -> Option<T> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !GUARDED.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    GUARDED.with(|g| g.set(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    GUARDED.with(|g| g.set(false));
+    result.ok()
 }
 
 /// The signal a file's path alone gives, when a path rule matches it.

@@ -102,6 +102,27 @@ pub fn parse(source: &str, notebook: bool) -> Parsed<ModModule> {
     parse_unchecked_source(source, kind)
 }
 
+/// [`parse`], or `None` (reported as FW002) when the parser panics: it is a
+/// third-party parser, and a hostile file must not take the scan down
+/// (fuzzing found `import{\n,` in a notebook cell hitting an `unreachable!`).
+pub fn parse_guarded(
+    source: &str,
+    notebook: bool,
+    out: &mut Extracted,
+) -> Option<Parsed<ModModule>> {
+    let parsed = super::without_panicking(|| parse(source, notebook));
+    if parsed.is_none() {
+        out.diagnose(
+            "FW002",
+            1,
+            1,
+            "the Python parser failed on this source (an internal error of the parser); not read"
+                .into(),
+        );
+    }
+    parsed
+}
+
 /// Words without which a file can hold none of the signals we look for.
 pub fn worth_parsing(source: &str, uri_prefixes: &[&str]) -> bool {
     let bytes = source.as_bytes();
@@ -177,7 +198,9 @@ pub fn extract(source: &str, notebook: bool, uri_prefixes: &[&str], out: &mut Ex
     if !worth_parsing(source, uri_prefixes) || too_deep(source, out) {
         return;
     }
-    extract_parsed(source, &parse(source, notebook), uri_prefixes, out);
+    if let Some(parsed) = parse_guarded(source, notebook, out) {
+        extract_parsed(source, &parsed, uri_prefixes, out);
+    }
 }
 
 /// Reports (FW002) and refuses sources nested beyond [`MAX_NESTING`].
