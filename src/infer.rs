@@ -96,13 +96,21 @@ pub fn is_inside(path: &str, dir: &str) -> bool {
         || (path.len() > dir.len() && path.starts_with(dir) && path.as_bytes()[dir.len()] == b'/')
 }
 
-/// The deepest unit root containing `path`.
+/// The deepest unit root containing `path`; `roots` sorted, as
+/// [`unit_roots`] gives them. Each ancestor folder is looked up by binary
+/// search: a scan of all roots per signal made monorepos quadratic
+/// (a third of the time on a 100k-file tree went to `memcmp`).
 pub fn unit_of<'r>(path: &str, roots: &'r [String]) -> &'r str {
-    roots
-        .iter()
-        .filter(|r| is_inside(path, r))
-        .max_by_key(|r| if r.as_str() == "." { 0 } else { r.len() })
-        .map_or(".", String::as_str)
+    debug_assert!(roots.is_sorted());
+    let mut end = path.len();
+    while let Some(i) = path[..end].rfind('/') {
+        let dir = &path[..i];
+        if let Ok(k) = roots.binary_search_by(|r| r.as_str().cmp(dir)) {
+            return &roots[k];
+        }
+        end = i;
+    }
+    "."
 }
 
 /// Shape signals of each unit: a unit with notebooks and no Python modules.
@@ -351,4 +359,48 @@ fn goal_scores(
         };
     }
     (listed, weak)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The definition: the longest root that is a proper ancestor folder.
+    fn unit_by_scan<'r>(path: &str, roots: &'r [String]) -> &'r str {
+        roots
+            .iter()
+            .filter(|r| is_inside(path, r))
+            .max_by_key(|r| if r.as_str() == "." { 0 } else { r.len() })
+            .map_or(".", String::as_str)
+    }
+
+    #[test]
+    fn unit_lookup_agrees_with_the_definition() {
+        let roots: Vec<String> = [
+            ".",
+            "apps",
+            "apps/web",
+            "apps/web-admin",
+            "libs/a",
+            "libs/a/b/c",
+            "x",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert!(roots.is_sorted());
+        for path in [
+            "train.py",
+            "apps/web/src/main.ts",
+            "apps/web-admin/package.json",
+            "apps/webx/a.py",
+            "apps/web",
+            "libs/a/b/c/d/e.py",
+            "libs/a/b/x.py",
+            "libs/ab/x.py",
+            "x/y",
+            "xy/z",
+        ] {
+            assert_eq!(unit_of(path, &roots), unit_by_scan(path, &roots), "{path}");
+        }
+    }
 }
