@@ -540,7 +540,6 @@ impl Config {
     }
 
     fn expired_finding(&self, e: &Exception, rules: &RuleSet, root: &Path) -> Option<Finding> {
-        let doc = rules.code("FW006")?;
         let (y, m, d) = e.expires.as_ref()?.get_ref().day()?;
         let scope: Vec<String> = [
             ("code", &e.code),
@@ -550,22 +549,14 @@ impl Config {
         .into_iter()
         .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k} `{v}`")))
         .collect();
-        Some(Finding {
-            code: doc.code.clone(),
-            name: doc.name.clone(),
-            severity: doc.severity,
-            message: format!(
-                "the exception for {} expired on {y:04}-{m:02}-{d:02} (reason given: {}); renew it or fix what it covered",
-                scope.join(", "),
-                e.reason.get_ref()
-            ),
-            path: self.display_path(root),
-            cell: None,
-            line: u32::try_from(e.line).unwrap_or(u32::MAX),
-            column: 1,
-            project: ".".into(),
-            evidence: Vec::new(),
-        })
+        let message = format!(
+            "the exception for {} expired on {y:04}-{m:02}-{d:02} (reason given: {}); renew it or fix what it covered",
+            scope.join(", "),
+            e.reason.get_ref()
+        );
+        let line = u32::try_from(e.line).unwrap_or(u32::MAX);
+        let at = crate::infer::Evidence::at(&self.display_path(root), line);
+        Some(crate::judge::finding(rules, "FW006", ".", &at, message))
     }
 }
 

@@ -27,6 +27,21 @@ pub struct Evidence {
     pub rule: String,
 }
 
+impl Evidence {
+    /// A place no signal stands behind: a config line, a tree-wide finding.
+    pub fn at(path: &str, line: u32) -> Evidence {
+        Evidence {
+            signal: String::new(),
+            path: path.to_string(),
+            cell: None,
+            line,
+            column: 1,
+            weight: 0.0,
+            rule: String::new(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct FrameworkUse {
     pub id: String,

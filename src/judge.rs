@@ -207,7 +207,13 @@ pub fn findings(input: &UnitInput, rules: &RuleSet) -> Vec<Finding> {
     out
 }
 
-fn finding(rules: &RuleSet, code: &str, project: &str, at: &Evidence, message: String) -> Finding {
+pub fn finding(
+    rules: &RuleSet,
+    code: &str,
+    project: &str,
+    at: &Evidence,
+    message: String,
+) -> Finding {
     let doc = rules
         .code(code)
         .expect("finding codes are in rules/codes.toml (tested)");
@@ -456,15 +462,7 @@ pub fn tree_findings(
     if !root.frameworks.is_empty() {
         return None;
     }
-    let at = Evidence {
-        signal: String::new(),
-        path: first_path.unwrap_or(".").to_string(),
-        cell: None,
-        line: 1,
-        column: 1,
-        weight: 0.0,
-        rule: String::new(),
-    };
+    let at = Evidence::at(first_path.unwrap_or("."), 1);
     Some(finding(
         rules,
         "FW204",
@@ -487,15 +485,7 @@ pub fn declared_goal_findings(
         Some((p, l)) => (p.as_str(), u32::try_from(*l).unwrap_or(u32::MAX)),
         None => (first_path.unwrap_or("."), 1),
     };
-    let at = Evidence {
-        signal: String::new(),
-        path: path.to_string(),
-        cell: None,
-        line,
-        column: 1,
-        weight: 0.0,
-        rule: String::new(),
-    };
+    let at = Evidence::at(path, line);
     root.goals
         .iter()
         .chain(&root.weak_goals)
