@@ -406,6 +406,22 @@ fn unused_dependencies(input: &UnitInput, rules: &RuleSet, out: &mut Vec<Finding
     }
 }
 
+/// Whether a signal can change a verdict or a finding: it matches a rule, or
+/// it is a declaration or include (FW202/FW203 and `-r` read those), or an
+/// import that puts a framework to use. Everything else (`import os`) a check
+/// can drop as soon as it is found.
+pub fn can_use(signal: &Signal, rules: &RuleSet) -> bool {
+    matches!(signal.kind, SignalKind::Dependency | SignalKind::Include)
+        || !rules.matching(signal).is_empty()
+        || (is_import(signal) && {
+            let dist = rules.packages.dist_of_import(&signal.key);
+            rules
+                .frameworks
+                .iter()
+                .any(|f| f.used_through.contains(&dist))
+        })
+}
+
 /// Frameworks imported anywhere in the tree, for FW203 ("never imported").
 pub fn imported_frameworks(signals: &[Signal], rules: &RuleSet) -> BTreeSet<String> {
     signals

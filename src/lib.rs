@@ -115,6 +115,14 @@ pub fn base_of(paths: &[PathBuf]) -> (PathBuf, String) {
 
 /// Walks and extracts: every signal of every file under the given paths.
 pub fn scan(settings: &Settings, rules: &RuleSet) -> Result<Scan, Error> {
+    scan_keeping(settings, rules, &|_| true)
+}
+
+/// Which signals a scan keeps. A check keeps only those the verdict can use,
+/// so memory grows with the evidence, not with every `import os` in the tree.
+type Keep<'k> = dyn Fn(&Signal) -> bool + Sync + 'k;
+
+fn scan_keeping(settings: &Settings, rules: &RuleSet, keep: &Keep) -> Result<Scan, Error> {
     let paths = if settings.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -163,27 +171,27 @@ pub fn scan(settings: &Settings, rules: &RuleSet) -> Result<Scan, Error> {
         p.found.store(scan.stats.files_seen, Ordering::Relaxed);
     }
 
-    let results: Vec<FileResult> = scan
+    // Each thread folds its files into one accumulator: no per-file vectors
+    // outlive their file, so memory follows the evidence kept.
+    let found = scan
         .files
         .par_iter()
-        .map(|entry| {
-            let r = extract_entry(entry, rules);
+        .fold(Found::default, |mut found, entry| {
+            found.add(extract_entry(entry, rules), keep);
             if let Some(p) = progress {
                 p.done.fetch_add(1, Ordering::Relaxed);
             }
-            r
+            found
         })
-        .collect();
-    for r in results {
-        scan.stats.files_read += u64::from(r.read);
-        scan.stats.bytes_read += r.bytes;
-        if let Some(reason) = r.skipped {
-            *scan.stats.skipped.entry(reason.into()).or_default() += 1;
-        }
-        scan.signals.extend(r.signals);
-        scan.diagnostics.extend(r.diagnostics);
+        .reduce(Found::default, Found::merge);
+    scan.signals = found.signals;
+    scan.diagnostics = found.diagnostics;
+    scan.stats.files_read = found.stats.files_read;
+    scan.stats.bytes_read = found.stats.bytes_read;
+    for (reason, n) in found.stats.skipped {
+        *scan.stats.skipped.entry(reason).or_default() += n;
     }
-    follow_includes(&mut scan, &base, rules);
+    follow_includes(&mut scan, &base, rules, keep);
     let roots = infer::unit_roots(&scan.files);
     scan.signals
         .extend(infer::layout_signals(&scan.files, &roots));
@@ -210,6 +218,38 @@ fn exclude_set(globs: &[String]) -> Result<globset::GlobSet, Error> {
 fn signal_order(a: &Signal, b: &Signal) -> std::cmp::Ordering {
     (&a.path, a.cell, a.line, a.column, a.kind, &a.key)
         .cmp(&(&b.path, b.cell, b.line, b.column, b.kind, &b.key))
+}
+
+/// What the files of one thread gave (merged in any order: the scan sorts).
+#[derive(Default)]
+struct Found {
+    signals: Vec<Signal>,
+    diagnostics: Vec<Diagnostic>,
+    stats: Stats,
+}
+
+impl Found {
+    fn add(&mut self, r: FileResult, keep: &Keep) {
+        self.stats.files_read += u64::from(r.read);
+        self.stats.bytes_read += r.bytes;
+        if let Some(reason) = r.skipped {
+            *self.stats.skipped.entry(reason.into()).or_default() += 1;
+        }
+        self.signals
+            .extend(r.signals.into_iter().filter(|s| keep(s)));
+        self.diagnostics.extend(r.diagnostics);
+    }
+
+    fn merge(mut self, other: Found) -> Found {
+        self.stats.files_read += other.stats.files_read;
+        self.stats.bytes_read += other.stats.bytes_read;
+        for (reason, n) in other.stats.skipped {
+            *self.stats.skipped.entry(reason).or_default() += n;
+        }
+        self.signals.extend(other.signals);
+        self.diagnostics.extend(other.diagnostics);
+        self
+    }
 }
 
 struct FileResult {
@@ -292,7 +332,7 @@ fn read_capped(path: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
 
 /// `-r other.txt` includes: read included files that the walk did not already
 /// classify as requirements, as long as they stay inside the root.
-fn follow_includes(scan: &mut Scan, base: &Path, rules: &RuleSet) {
+fn follow_includes(scan: &mut Scan, base: &Path, rules: &RuleSet, keep: &Keep) {
     let mut done: BTreeSet<String> = scan
         .files
         .iter()
@@ -329,7 +369,8 @@ fn follow_includes(scan: &mut Scan, base: &Path, rules: &RuleSet) {
                 pending.push((rel.clone(), s.key.clone()));
             }
         }
-        scan.signals.extend(out.signals);
+        scan.signals
+            .extend(out.signals.into_iter().filter(|s| keep(s)));
         scan.diagnostics.extend(out.diagnostics);
     }
 }
@@ -376,7 +417,7 @@ pub struct Report {
 
 /// Runs the whole pipeline.
 pub fn check(settings: &Settings, rules: &RuleSet) -> Result<Report, Error> {
-    let scan = scan(settings, rules)?;
+    let scan = scan_keeping(settings, rules, &|s| judge::can_use(s, rules))?;
     Ok(analyse(scan, settings, rules))
 }
 
