@@ -194,21 +194,37 @@ impl Extracted {
 /// Line and column (1-based, columns in characters) of byte offsets in a text.
 pub struct LineIndex {
     starts: Vec<usize>,
+    /// Offsets of UTF-8 continuation bytes (empty for ASCII text), so that a
+    /// column in characters costs a binary search, not a walk of the line:
+    /// a minified one-line manifest asks for thousands of columns.
+    continuations: Vec<usize>,
 }
 
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
         let mut starts = vec![0];
         starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
-        LineIndex { starts }
+        let continuations = if text.is_ascii() {
+            Vec::new()
+        } else {
+            let bytes = text.as_bytes().iter().enumerate();
+            bytes
+                .filter(|(_, b)| **b & 0xC0 == 0x80)
+                .map(|(i, _)| i)
+                .collect()
+        };
+        LineIndex {
+            starts,
+            continuations,
+        }
     }
 
     pub fn line_col(&self, text: &str, offset: usize) -> (u32, u32) {
+        let offset = offset.min(text.len());
         let line = self.starts.partition_point(|&s| s <= offset).max(1);
         let start = self.starts[line - 1];
-        let column = text
-            .get(start..offset)
-            .map_or(offset - start, |s| s.chars().count());
+        let inside = |at: usize| self.continuations.partition_point(|&c| c < at);
+        let column = (offset - start) - (inside(offset) - inside(start));
         (to_u32(line), to_u32(column + 1))
     }
 }

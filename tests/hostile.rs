@@ -54,6 +54,35 @@ fn run_with_deadline(root: &Path, deadline: Duration) -> (i32, String, String) {
 }
 
 #[test]
+fn small_files_that_would_blow_up_do_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    // A 500-byte Dockerfile whose ARG defaults double 40 times.
+    let mut docker = "ARG A=$A$A\n".repeat(40);
+    docker.push_str("FROM $A\nFROM pytorch/pytorch:2.3.0-cuda12.1-cudnn8-runtime\n");
+    write(root, "Dockerfile", docker.as_bytes());
+    // A minified package.json with 40,000 dependencies on one line: finding
+    // each one's column by scanning the line was quadratic.
+    let deps: Vec<String> = (0..40_000).map(|i| format!("\"p{i}\":\"1\"")).collect();
+    let package = format!(
+        "{{\"dependencies\":{{{},\"@tensorflow/tfjs\":\"4\"}}}}",
+        deps.join(",")
+    );
+    write(root, "web/package.json", package.as_bytes());
+    let (code, json, stderr) = run_with_deadline(root, Duration::from_secs(60));
+    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let fws: Vec<&str> = report["frameworks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert!(fws.contains(&"tensorflow"), "{fws:?}");
+    assert!(fws.contains(&"pytorch"), "{fws:?}");
+}
+
+#[test]
 fn hostile_tree_neither_hangs_nor_crashes() {
     let outside = tempfile::tempdir().unwrap();
     write(outside.path(), "secret/leak.py", b"import paddle\n");

@@ -4,6 +4,7 @@
 use super::manifest::Locator;
 use super::requirements::{dependency_key, pip_install_args};
 use crate::signal::{Extracted, Signal, SignalKind, to_u32};
+use std::collections::HashMap;
 
 /// `docker.io/library/python:3.11-slim` → `python`; `nvcr.io/nvidia/tritonserver:24.05-py3`
 /// → `nvcr.io/nvidia/tritonserver`.
@@ -31,25 +32,56 @@ pub fn image_name(reference: &str) -> Option<String> {
 /// (`FROM ${BASE}`) and stage names (`FROM builder` is not an image).
 #[derive(Default)]
 struct Stages {
-    args: Vec<(String, String)>,
+    /// Each ARG's default, expanded when declared (the last one wins).
+    args: HashMap<String, String>,
     names: Vec<String>,
 }
 
+/// Longer expansions are no image reference; the bound also stops
+/// `ARG A=$A$A` repeated from doubling a value into gigabytes.
+const MAX_EXPANSION: usize = 1024;
+
 impl Stages {
-    /// `${NAME}`, `${NAME:-default}` and `$NAME` replaced by known defaults.
-    fn expand(&self, word: &str) -> String {
-        let mut out = word.to_string();
-        for (name, value) in &self.args {
-            out = out
-                .replace(&format!("${{{name}}}"), value)
-                .replace(&format!("${name}"), value);
+    /// `${NAME}`, `${NAME:-default}` and `$NAME` replaced in one pass by known
+    /// defaults (replacements are not scanned again); unknown ones stay as
+    /// written. `None` when the result outgrows [`MAX_EXPANSION`].
+    fn expand(&self, word: &str) -> Option<String> {
+        let mut out = String::new();
+        let mut rest = word;
+        while let Some(dollar) = rest.find('$') {
+            out.push_str(&rest[..dollar]);
+            let after = &rest[dollar + 1..];
+            let (written, name, default) = match after.strip_prefix('{') {
+                Some(inner) => match inner.find('}') {
+                    Some(close) => {
+                        let body = &inner[..close];
+                        let (name, default) = match body.split_once(":-") {
+                            Some((n, d)) => (n, Some(d)),
+                            None => (body, None),
+                        };
+                        (&rest[dollar..dollar + close + 3], name, default)
+                    }
+                    None => (&rest[dollar..], "", None),
+                },
+                None => {
+                    let len = after
+                        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                        .unwrap_or(after.len());
+                    (&rest[dollar..=dollar + len], &after[..len], None)
+                }
+            };
+            match (self.args.get(name), default) {
+                (Some(value), _) => out.push_str(value),
+                (None, Some(default)) => out.push_str(default),
+                (None, None) => out.push_str(written),
+            }
+            if out.len() > MAX_EXPANSION {
+                return None;
+            }
+            rest = &rest[dollar + written.len()..];
         }
-        if let (Some(start), Some(end)) = (out.find("${"), out.find('}'))
-            && let Some((_, default)) = out[start + 2..end].split_once(":-")
-        {
-            out = format!("{}{default}{}", &out[..start], &out[end + 1..]);
-        }
-        out
+        out.push_str(rest);
+        (out.len() <= MAX_EXPANSION).then_some(out)
     }
 }
 
@@ -87,8 +119,10 @@ fn instruction(line: &str, number: u32, stages: &mut Stages, out: &mut Extracted
         "ARG" => {
             for decl in rest.split_whitespace() {
                 if let Some((name, value)) = decl.split_once('=') {
-                    let value = value.trim_matches(['"', '\'']).to_string();
-                    stages.args.push((name.to_string(), value));
+                    match stages.expand(value.trim_matches(['"', '\''])) {
+                        Some(value) => stages.args.insert(name.to_string(), value),
+                        None => stages.args.remove(name),
+                    };
                 }
             }
         }
@@ -102,7 +136,7 @@ fn instruction(line: &str, number: u32, stages: &mut Stages, out: &mut Extracted
             {
                 stages.names.push(name.to_ascii_lowercase());
             }
-            let image = words.first().map(|w| stages.expand(w));
+            let image = words.first().and_then(|w| stages.expand(w));
             let image =
                 image.filter(|i| !stages.names.iter().any(|n| n == &i.to_ascii_lowercase()));
             if let Some(name) = image.as_deref().and_then(image_name) {
@@ -216,6 +250,19 @@ mod tests {
                 "6:image:nvcr.io/nvidia/pytorch"
             ]
         );
+    }
+
+    #[test]
+    fn expansion_is_one_pass_and_bounded() {
+        // Each `ARG A=$A$A` would double the value: 2^40 bytes unbounded.
+        let mut text = "ARG A=x\n".to_string();
+        text.push_str(&"ARG A=$A$A\n".repeat(40));
+        text.push_str("FROM $A\nARG AB=python:3.12\nFROM $AB\nFROM ${AB}-slim\n");
+        text.push_str("ARG R=$R$R\nFROM $R\n");
+        let mut out = Extracted::default();
+        dockerfile(&text, &mut out);
+        // `$AB` is not `$A` followed by `B`; `$R$R` with R unknown stays literal.
+        assert_eq!(out.line_keys(), ["44:image:python", "45:image:python"]);
     }
 
     #[test]
