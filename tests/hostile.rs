@@ -2,6 +2,8 @@
 //! follow links out of the root, or write into the tree, and must still report
 //! what the good files show.
 
+mod common;
+use common::framework_ids;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -72,12 +74,7 @@ fn small_files_that_would_blow_up_do_not() {
     let (code, json, stderr) = run_with_deadline(root, Duration::from_secs(60));
     assert!(code == 0 || code == 1, "exit {code}: {stderr}");
     let report: serde_json::Value = serde_json::from_str(&json).unwrap();
-    let fws: Vec<&str> = report["frameworks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["id"].as_str().unwrap())
-        .collect();
+    let fws = framework_ids(&report);
     assert!(fws.contains(&"tensorflow"), "{fws:?}");
     assert!(fws.contains(&"pytorch"), "{fws:?}");
 }
@@ -145,12 +142,7 @@ fn hostile_tree_neither_hangs_nor_crashes() {
     let (code, json, stderr) = run_with_deadline(root, Duration::from_secs(120));
     assert!(code == 0 || code == 1, "exit {code}: {stderr}");
     let report: serde_json::Value = serde_json::from_str(&json).unwrap();
-    let fws: Vec<&str> = report["frameworks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["id"].as_str().unwrap())
-        .collect();
+    let fws = framework_ids(&report);
     assert_eq!(
         fws,
         ["pytorch"],

@@ -1,6 +1,8 @@
 //! The walk on a real temporary tree: ignore files without `.git`, hidden
 //! folders, links out of the root, size caps, and the tree left untouched.
 
+mod common;
+use common::framework_ids;
 use std::path::Path;
 use std::process::Command;
 
@@ -137,12 +139,7 @@ fn oversized_and_unreadable_files_are_diagnostics() {
             .any(|f| f["rule"] == "FW005" && f["path"] == "big.py")
     );
     assert_eq!(report["stats"]["skipped"]["too-large"], 1);
-    let fws: Vec<&str> = report["frameworks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["id"].as_str().unwrap())
-        .collect();
+    let fws = framework_ids(&report);
     assert_eq!(fws, ["pytorch"], "the skipped file's import is not counted");
 }
 

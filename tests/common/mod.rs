@@ -1,5 +1,8 @@
 //! Helpers shared by the integration tests.
 
+// Each test crate compiles this module and uses only some of it.
+#![allow(dead_code)]
+
 use std::path::Path;
 
 /// Copies a folder tree (regular files and folders).
@@ -31,4 +34,14 @@ pub fn python_json<T: serde::de::DeserializeOwned>(program: &str, input: &[u8]) 
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{program}");
     serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The ids of the frameworks a JSON report lists, in its order.
+pub fn framework_ids(report: &serde_json::Value) -> Vec<&str> {
+    report["frameworks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect()
 }
