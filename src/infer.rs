@@ -215,26 +215,11 @@ pub fn analyse(
     // goal → rule index → best evidence
     let mut goals: BTreeMap<Goal, BTreeMap<usize, Evidence>> = BTreeMap::new();
     for signal in signals {
-        let ctx = rules.context_weight(&signal.context);
-        for id in rules.matching(signal) {
-            let rule = &rules.rules[id];
-            match &rule.target {
-                Target::Framework(f) => {
-                    // npm rules are shared by package.json lines and JS imports.
-                    let declared =
-                        matches!(signal.kind, SignalKind::Dependency | SignalKind::JsImport);
-                    let share = if declared {
-                        rules.scoring.manifest_weight
-                    } else {
-                        1.0
-                    };
-                    let ev = evidence(signal, rule.weight * ctx * share, &rule.file);
-                    keep_best(fw.entry(f).or_default().entry(&signal.path), ev);
-                }
-                Target::Goal(g) => {
-                    let ev = evidence(signal, rule.weight * ctx, &rule.file);
-                    keep_best(goals.entry(*g).or_default().entry(id), ev);
-                }
+        for (target, weight, rule) in weighed(signal, rules) {
+            let ev = evidence(signal, weight, rule);
+            match target {
+                Counts::Framework(f) => keep_best(fw.entry(f).or_default().entry(&signal.path), ev),
+                Counts::Goal(g, id) => keep_best(goals.entry(g).or_default().entry(id), ev),
             }
         }
     }
@@ -248,6 +233,49 @@ pub fn analyse(
     }
 }
 
+/// What a matching rule makes a signal evidence for: a framework (kept per
+/// file) or a goal (kept per rule).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Counts<'r> {
+    Framework(&'r str),
+    Goal(Goal, usize),
+}
+
+/// Each rule a signal matches, with the evidence's weight (rounded, as
+/// reported) and the rule's file.
+pub fn weighed<'r>(signal: &Signal, rules: &'r RuleSet) -> Vec<(Counts<'r>, f64, &'r str)> {
+    let ctx = rules.context_weight(&signal.context);
+    let mut out = Vec::new();
+    for id in rules.matching(signal) {
+        let rule = &rules.rules[id];
+        let (target, weight) = match &rule.target {
+            Target::Framework(f) => {
+                // npm rules are shared by package.json lines and JS imports.
+                let declared = matches!(signal.kind, SignalKind::Dependency | SignalKind::JsImport);
+                let share = if declared {
+                    rules.scoring.manifest_weight
+                } else {
+                    1.0
+                };
+                (Counts::Framework(f.as_str()), rule.weight * ctx * share)
+            }
+            Target::Goal(g) => (Counts::Goal(*g, id), rule.weight * ctx),
+        };
+        out.push((target, round(weight), rule.file.as_str()));
+    }
+    out
+}
+
+/// Whether evidence of `weight` at `at` (cell, line, column) beats the
+/// evidence kept so far: stronger, or as strong and written earlier.
+pub fn beats(
+    weight: f64,
+    at: (Option<u32>, u32, u32),
+    kept: (f64, (Option<u32>, u32, u32)),
+) -> bool {
+    weight > kept.0 || (weight == kept.0 && at < kept.1)
+}
+
 fn keep_best<K: Ord>(slot: std::collections::btree_map::Entry<'_, K, Evidence>, ev: Evidence) {
     use std::collections::btree_map::Entry;
     match slot {
@@ -256,10 +284,8 @@ fn keep_best<K: Ord>(slot: std::collections::btree_map::Entry<'_, K, Evidence>, 
         }
         Entry::Occupied(mut o) => {
             let cur = o.get();
-            let better = ev.weight > cur.weight
-                || (ev.weight == cur.weight
-                    && (ev.cell, ev.line, ev.column) < (cur.cell, cur.line, cur.column));
-            if better {
+            let kept = (cur.weight, (cur.cell, cur.line, cur.column));
+            if beats(ev.weight, (ev.cell, ev.line, ev.column), kept) {
                 o.insert(ev);
             }
         }

@@ -1,11 +1,11 @@
 //! Compares the frameworks a unit uses with the guidance for its goals, and
 //! emits the verdict and the findings.
 
-use crate::infer::{Evidence, FrameworkUse, UnitAnalysis};
+use crate::infer::{self, Evidence, FrameworkUse, UnitAnalysis};
 use crate::ruleset::{Goal, RuleSet, Severity};
 use crate::signal::{Signal, SignalKind};
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -420,6 +420,47 @@ pub fn can_use(signal: &Signal, rules: &RuleSet) -> bool {
                 .iter()
                 .any(|f| f.used_through.contains(&dist))
         })
+}
+
+/// Of one file's signals, what a check needs: every declaration and include,
+/// the file's best evidence for each framework and each goal rule (all that
+/// `infer` keeps), the first required import of each framework (FW202), and
+/// the first import of each framework it puts to use (FW203). In file order.
+pub fn essentials(mut signals: Vec<Signal>, rules: &RuleSet) -> Vec<Signal> {
+    signals.retain(|s| can_use(s, rules));
+    signals.sort_by(crate::signal::order);
+    let mut keep = vec![false; signals.len()];
+    type At = (Option<u32>, u32, u32);
+    let mut best: HashMap<infer::Counts, (usize, f64, At)> = HashMap::new();
+    let mut first: BTreeSet<(bool, String)> = BTreeSet::new();
+    for (i, s) in signals.iter().enumerate() {
+        if matches!(s.kind, SignalKind::Dependency | SignalKind::Include) {
+            keep[i] = true;
+        }
+        let at = (s.cell, s.line, s.column);
+        for (target, weight, _) in infer::weighed(s, rules) {
+            let kept = best.get(&target).map(|&(_, w, a)| (w, a));
+            if kept.is_none_or(|k| infer::beats(weight, at, k)) {
+                best.insert(target, (i, weight, at));
+            }
+        }
+        if is_required_import(s) {
+            for fw in frameworks_of(s, rules) {
+                keep[i] |= first.insert((true, fw));
+            }
+        }
+        if is_import(s) {
+            for fw in used_through(s, rules) {
+                keep[i] |= first.insert((false, fw));
+            }
+        }
+    }
+    for (i, _, _) in best.into_values() {
+        keep[i] = true;
+    }
+    let mut flags = keep.into_iter();
+    signals.retain(|_| flags.next().unwrap_or(false));
+    signals
 }
 
 /// Frameworks imported anywhere in the tree, for FW203 ("never imported").

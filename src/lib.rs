@@ -115,12 +115,13 @@ pub fn base_of(paths: &[PathBuf]) -> (PathBuf, String) {
 
 /// Walks and extracts: every signal of every file under the given paths.
 pub fn scan(settings: &Settings, rules: &RuleSet) -> Result<Scan, Error> {
-    scan_keeping(settings, rules, &|_| true)
+    scan_keeping(settings, rules, &|signals| signals)
 }
 
-/// Which signals a scan keeps. A check keeps only those the verdict can use,
-/// so memory grows with the evidence, not with every `import os` in the tree.
-type Keep<'k> = dyn Fn(&Signal) -> bool + Sync + 'k;
+/// What a scan keeps of each file's signals. A check keeps only what the
+/// verdict can use ([`judge::essentials`]), so memory grows with the
+/// evidence, not with every `import os` in the tree.
+type Keep<'k> = dyn Fn(Vec<Signal>) -> Vec<Signal> + Sync + 'k;
 
 fn scan_keeping(settings: &Settings, rules: &RuleSet, keep: &Keep) -> Result<Scan, Error> {
     let paths = if settings.paths.is_empty() {
@@ -195,7 +196,7 @@ fn scan_keeping(settings: &Settings, rules: &RuleSet, keep: &Keep) -> Result<Sca
     let roots = infer::unit_roots(&scan.files);
     scan.signals
         .extend(infer::layout_signals(&scan.files, &roots));
-    scan.signals.sort_by(signal_order);
+    scan.signals.sort_by(signal::order);
     scan.diagnostics.sort();
     Ok(scan)
 }
@@ -215,11 +216,6 @@ fn exclude_set(globs: &[String]) -> Result<globset::GlobSet, Error> {
     })
 }
 
-fn signal_order(a: &Signal, b: &Signal) -> std::cmp::Ordering {
-    (&a.path, a.cell, a.line, a.column, a.kind, &a.key)
-        .cmp(&(&b.path, b.cell, b.line, b.column, b.kind, &b.key))
-}
-
 /// What the files of one thread gave (merged in any order: the scan sorts).
 #[derive(Default)]
 struct Found {
@@ -235,8 +231,7 @@ impl Found {
         if let Some(reason) = r.skipped {
             *self.stats.skipped.entry(reason.into()).or_default() += 1;
         }
-        self.signals
-            .extend(r.signals.into_iter().filter(|s| keep(s)));
+        self.signals.extend(keep(r.signals));
         self.diagnostics.extend(r.diagnostics);
     }
 
@@ -369,8 +364,7 @@ fn follow_includes(scan: &mut Scan, base: &Path, rules: &RuleSet, keep: &Keep) {
                 pending.push((rel.clone(), s.key.clone()));
             }
         }
-        scan.signals
-            .extend(out.signals.into_iter().filter(|s| keep(s)));
+        scan.signals.extend(keep(out.signals));
         scan.diagnostics.extend(out.diagnostics);
     }
 }
@@ -417,7 +411,9 @@ pub struct Report {
 
 /// Runs the whole pipeline.
 pub fn check(settings: &Settings, rules: &RuleSet) -> Result<Report, Error> {
-    let scan = scan_keeping(settings, rules, &|s| judge::can_use(s, rules))?;
+    let scan = scan_keeping(settings, rules, &|signals| {
+        judge::essentials(signals, rules)
+    })?;
     Ok(analyse(scan, settings, rules))
 }
 

@@ -86,6 +86,12 @@ impl Context {
     }
 }
 
+/// The order of signals in a scan: by place, then kind and key.
+pub fn order(a: &Signal, b: &Signal) -> std::cmp::Ordering {
+    (&a.path, a.cell, a.line, a.column, a.kind, &a.key)
+        .cmp(&(&b.path, b.cell, b.line, b.column, b.kind, &b.key))
+}
+
 /// One piece of evidence found in one file.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Signal {

@@ -1,5 +1,5 @@
-//! A check drops, as soon as a file is read, every signal the verdict cannot
-//! use (`judge::can_use`): that keeps memory to the evidence. The report must
+//! A check keeps of each file, as soon as it is read, only the signals the
+//! verdict can use (`judge::essentials`): that keeps memory to the evidence. The report must
 //! be exactly the one built from every signal, on every fixture and on a
 //! generated monorepo.
 
@@ -60,28 +60,25 @@ fn pruning_changes_no_monorepo_report() {
         ..Settings::default()
     };
     let all = scan(&settings, &rules).unwrap().signals;
-    let usable = all
-        .iter()
-        .filter(|s| fwlint::judge::can_use(s, &rules))
-        .count();
+    let mut by_file: std::collections::BTreeMap<&str, Vec<fwlint::signal::Signal>> =
+        std::collections::BTreeMap::new();
+    for s in &all {
+        by_file.entry(&s.path).or_default().push(s.clone());
+    }
+    let usable: usize = by_file
+        .into_values()
+        .map(|signals| fwlint::judge::essentials(signals, &rules).len())
+        .sum();
     assert!(usable * 2 < all.len(), "{usable} of {}", all.len());
 }
 
-#[test]
-fn an_import_that_runs_on_a_framework_is_kept() {
-    // `ultralytics` matches no rule, but it runs on PyTorch: dropping it would make
-    // the declared `torch` look unused (FW203).
+/// A small tree written by the test: the pruned check must agree with the
+/// full report; returns the codes and places of its findings.
+fn findings_of(files: &[(&str, &str)]) -> Vec<(String, String, u32)> {
     let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(
-        tmp.path().join("requirements.txt"),
-        "torch==2.4\nultralytics\n",
-    )
-    .unwrap();
-    std::fs::write(
-        tmp.path().join("train.py"),
-        "from ultralytics import YOLO\n\nmodel = YOLO(\"yolov8n.pt\")\n",
-    )
-    .unwrap();
+    for (name, text) in files {
+        std::fs::write(tmp.path().join(name), text).unwrap();
+    }
     let rules = RuleSet::builtin().unwrap();
     reports_agree(tmp.path(), &rules);
     let settings = Settings {
@@ -89,9 +86,39 @@ fn an_import_that_runs_on_a_framework_is_kept() {
         ..Settings::default()
     };
     let report = check(&settings, &rules).unwrap();
-    assert!(
-        !report.findings.iter().any(|f| f.code == "FW203"),
-        "{:?}",
-        report.findings
-    );
+    report
+        .findings
+        .into_iter()
+        .map(|f| (f.code, f.path, f.line))
+        .collect()
+}
+
+#[test]
+fn an_import_that_runs_on_a_framework_is_kept() {
+    // `ultralytics` matches no rule, but it runs on PyTorch: dropping it would
+    // make the declared `torch` look unused (FW203).
+    let findings = findings_of(&[
+        ("requirements.txt", "torch==2.4\nultralytics\n"),
+        (
+            "train.py",
+            "from ultralytics import YOLO\n\nmodel = YOLO(\"yolov8n.pt\")\n",
+        ),
+    ]);
+    assert!(!findings.iter().any(|f| f.0 == "FW203"), "{findings:?}");
+}
+
+#[test]
+fn the_first_required_import_is_kept_even_when_not_the_best_evidence() {
+    // The class-level import is the file's best PyTorch evidence (same
+    // weight, earlier); only the module-level one below is a required import,
+    // which FW202 (imported but not declared) cites.
+    let findings = findings_of(&[
+        ("requirements.txt", "numpy\n"),
+        (
+            "model.py",
+            "class Backend:\n    import torch\n\nimport torch\n",
+        ),
+    ]);
+    let fw202: Vec<_> = findings.iter().filter(|f| f.0 == "FW202").collect();
+    assert_eq!(fw202, [&("FW202".to_string(), "model.py".to_string(), 4)]);
 }
