@@ -11,6 +11,10 @@
 #     ratios fwlint/rg taken on medians;
 #   - fwlint on 1 thread vs the default (parallel speed-up);
 #   - peak RSS of fwlint (/usr/bin/time -v).
+# Then peak memory alone (one run each) on a tree of a few huge files, each
+# just under fwlint's size cap for its kind (bench/huge_tree.py), and, with
+# MILLION=1, on a generated tree of a million small files (about 8 GB of
+# disk, some minutes to generate).
 # Needs hyperfine (apt-get install hyperfine), rg (cargo install ripgrep),
 # GNU time (apt-get install time) and python3.
 set -euo pipefail
@@ -58,3 +62,22 @@ mib = f"{int(rss) / 1024:.0f} MiB" if rss.isdigit() else "?"
 print(f"| {tree.rsplit('/', 1)[-1]} | {files:,} | {f:.3f} s | {r:.3f} s | {w:.3f} s | {f / r:.2f}x | {f / w:.2f}x | {one:.3f} s | {one / f:.2f}x | {mib} |")
 PY
 done
+
+peak() { # peak RSS of one fwlint check, in MiB, and its wall time
+  { /usr/bin/time -f '%M %e' "$fwlint" check "$1" --format json --output /dev/null; } 2>&1 >/dev/null \
+    | awk 'END {printf "%.0f MiB in %s s", $1 / 1024, $2}'
+}
+echo
+echo "| memory tree | files | fwlint peak RSS |"
+echo "|---|---|---|"
+huge="$bench_dir/huge"
+[ -f "$huge/model.py" ] || python3 bench/huge_tree.py "$huge"
+echo "| huge files (bench/huge_tree.py) | $(rg --files "$huge" | wc -l) | $(peak "$huge") |"
+if [ "${MILLION:-0}" = 1 ]; then
+  million="$bench_dir/synth1000000"
+  if [ ! -f "$million/EXPECTED.json" ]; then
+    rm -rf "$million"
+    python3 bench/gen_corpus.py "$million" --files 1000000 --seed 1 --size-scale 0.05 --large-mb 0 -q
+  fi
+  echo "| synth1000000 (--size-scale 0.05) | $(rg --files "$million" | wc -l) | $(peak "$million") |"
+fi
