@@ -291,3 +291,74 @@ fn the_github_action_steps_write_sarif_and_gate() {
     assert!(codes[1].2.contains("::warning file="), "{}", codes[1].2);
     assert!(std::fs::read_to_string(&summary).unwrap().contains("FW104"));
 }
+
+/// One text per finding a report holds, whatever its format, so that a
+/// finding's path, code and reason can be checked to travel together.
+fn finding_records(format: &str, out: &str) -> Vec<String> {
+    use serde_json::Value;
+    let json = || serde_json::from_str::<Value>(out).unwrap();
+    let fields = |items: &Value, keys: &[&str]| -> Vec<String> {
+        let items = items.as_array().unwrap();
+        // `location/path`: a field of a nested object.
+        let at = |item: &Value, key: &str| key.split('/').fold(item, |v, k| &v[k]).to_string();
+        items
+            .iter()
+            .map(|item| {
+                keys.iter()
+                    .map(|k| at(item, k))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect()
+    };
+    match format {
+        "json" => fields(&json()["findings"], &["rule", "path", "message"]),
+        "sarif" => {
+            let results = &json()["runs"][0]["results"];
+            let items = results.as_array().unwrap();
+            items
+                .iter()
+                .map(|r| {
+                    let uri = &r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"];
+                    format!("{} {uri} {}", r["ruleId"], r["message"]["text"])
+                })
+                .collect()
+        }
+        "gitlab" => fields(&json(), &["check_name", "location/path", "description"]),
+        "html" => out.split("<li>").map(str::to_string).collect(),
+        // One finding per line: text, GitHub commands, Markdown rows, JUnit cases.
+        _ => out.lines().map(str::to_string).collect(),
+    }
+}
+
+#[test]
+fn malformed_files_are_diagnostics_in_every_format() {
+    // Each broken file of the fixture, with its rule code and the reason.
+    let expected = [
+        ("broken.ipynb", "FW002", "not a Jupyter notebook"),
+        ("environment.yml", "FW002", "invalid YAML"),
+        ("pyproject.toml", "FW002", "invalid TOML"),
+        ("syntax_error.py", "FW002", "syntax error"),
+        ("latin1.py", "FW003", "not valid UTF-8"),
+        ("weights.py", "FW004", "binary content"),
+    ];
+    let formats = [
+        "text", "json", "sarif", "github", "gitlab", "junit", "markdown", "html",
+    ];
+    for format in formats {
+        let out = fwlint(&["check", "fixtures/malformed-inputs", "--format", format]);
+        let records = finding_records(format, &out);
+        for (path, code, reason) in expected {
+            assert!(
+                records
+                    .iter()
+                    .any(|r| r.contains(path) && r.contains(code) && r.contains(reason)),
+                "{format}: no finding with {path}, {code} and `{reason}` in\n{out}"
+            );
+        }
+        // Annotation formats carry findings only; the others the verdict too.
+        if !matches!(format, "github" | "gitlab") {
+            assert!(out.contains("PyTorch"), "{format}: the good files are lost");
+        }
+    }
+}

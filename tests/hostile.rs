@@ -93,6 +93,9 @@ fn hostile_tree_neither_hangs_nor_crashes() {
             .unwrap();
         assert!(status.success(), "mkfifo (coreutils) is needed");
     }
+    // A socket, and a link to a device that never ends.
+    let _socket = std::os::unix::net::UnixListener::bind(root.join("serve.py")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", root.join("requirements-dev.txt")).unwrap();
     std::os::unix::fs::symlink(".", root.join("loop")).unwrap();
     std::os::unix::fs::symlink(outside.path().join("secret"), root.join("linked")).unwrap();
     std::fs::create_dir_all(root.join("Dockerfile")).unwrap();
@@ -119,6 +122,11 @@ fn hostile_tree_neither_hangs_nor_crashes() {
     );
     let long_line = format!("import os\nx = [{}]\n", "1,".repeat(3_000_000));
     write(root, "long_line.py", long_line.as_bytes());
+    // 20 MB on one line and an 80 MB notebook of zeros are over the size
+    // caps (FW005); a 6 MB line and 8 MiB of zeros are read.
+    let huge_line = format!("import os\nx = [{}]\n", "1,".repeat(10_000_000));
+    write(root, "huge_line.py", huge_line.as_bytes());
+    write(root, "huge_zeros.ipynb", &vec![0u8; 80 * 1024 * 1024]);
     write(root, "zeros.ipynb", &vec![0u8; 8 * 1024 * 1024]);
     write(root, "utf16.py", &[0xFF, 0xFE, b'i', 0, b'm', 0]);
     write(root, "empty.py", b"");
@@ -154,11 +162,108 @@ fn hostile_tree_neither_hangs_nor_crashes() {
         .iter()
         .map(|f| f["rule"].as_str().unwrap())
         .collect();
-    for code in ["FW002", "FW004"] {
+    for code in ["FW002", "FW004", "FW005"] {
         assert!(codes.contains(&code), "{code} expected among {codes:?}");
     }
     assert!(
         !json.contains("paddle"),
         "a file behind a link out of the root was read"
     );
+}
+
+/// Every file a build or test tool would run, each writing a marker when
+/// run: fwlint reads them all and runs none, and writes nothing in the tree.
+#[test]
+fn code_in_the_tree_never_runs() {
+    let outside = tempfile::tempdir().unwrap();
+    let marker = outside.path().join("ran");
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let py = format!(
+        "import pathlib\npathlib.Path({:?}).write_text('ran')\nimport torch\n",
+        marker.display().to_string()
+    );
+    let sh = format!("#!/bin/sh\necho ran > {:?}\n", marker.display().to_string());
+    for name in [
+        "setup.py",
+        "conftest.py",
+        "sitecustomize.py",
+        "noxfile.py",
+        "backend/build_backend.py",
+    ] {
+        write(root, name, py.as_bytes());
+    }
+    write(
+        root,
+        "pyproject.toml",
+        b"[build-system]\nrequires = []\nbuild-backend = \"build_backend\"\nbackend-path = [\"backend\"]\n\n[project]\nname = \"trap\"\ndependencies = [\"torch\"]\n",
+    );
+    for name in ["install.sh", ".envrc", "Makefile", "gradlew"] {
+        write(root, name, sh.as_bytes());
+        std::fs::set_permissions(
+            root.join(name),
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .unwrap();
+    }
+    write(
+        root,
+        "analysis.ipynb",
+        format!(
+            "{{\"cells\":[{{\"cell_type\":\"code\",\"metadata\":{{}},\"outputs\":[],\"source\":[{:?}]}}],\"metadata\":{{}},\"nbformat\":4,\"nbformat_minor\":5}}",
+            format!("!sh -c 'echo ran > {}'\n", marker.display())
+        )
+        .as_bytes(),
+    );
+    let snapshot = |root: &Path| -> Vec<(std::path::PathBuf, Vec<u8>)> {
+        let mut files: Vec<_> = walkdir(root)
+            .into_iter()
+            .map(|p| {
+                let bytes = std::fs::read(&p).unwrap();
+                (p, bytes)
+            })
+            .collect();
+        files.sort();
+        files
+    };
+    let before = snapshot(root);
+    for args in [
+        &["check"][..],
+        &["signals"],
+        &["explain"],
+        &["check", "--format", "html"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_fwlint"))
+            .args(args)
+            .arg(root)
+            .output()
+            .unwrap();
+        assert!(out.status.code().is_some_and(|c| c < 2), "{args:?}");
+    }
+    let audit = Command::new(env!("CARGO_BIN_EXE_fwlint"))
+        .arg("audit")
+        .arg(root.parent().unwrap().join(root.file_name().unwrap()))
+        .output()
+        .unwrap();
+    assert!(audit.status.code().is_some_and(|c| c < 2));
+    assert!(!marker.exists(), "code from the scanned tree ran");
+    assert!(
+        snapshot(root) == before,
+        "fwlint wrote into the scanned tree"
+    );
+}
+
+/// Every regular file under `root`, recursively.
+fn walkdir(root: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(root).unwrap() {
+        let entry = entry.unwrap();
+        let kind = entry.file_type().unwrap();
+        if kind.is_dir() {
+            out.extend(walkdir(&entry.path()));
+        } else if kind.is_file() {
+            out.push(entry.path());
+        }
+    }
+    out
 }
