@@ -85,6 +85,10 @@ pub struct Stats {
     pub files_read: u64,
     pub bytes_read: u64,
     pub skipped: BTreeMap<String, u64>,
+    /// Wall time of each phase (walk, extract, analyse), for `--verbose`
+    /// and the benchmark's account; never in a report, which stays the same
+    /// from run to run.
+    pub phases: Vec<(&'static str, std::time::Duration)>,
 }
 
 /// Everything the walk and the extractors found.
@@ -135,6 +139,7 @@ fn scan_keeping(settings: &Settings, rules: &RuleSet, keep: &Keep) -> Result<Sca
         }
     }
     let (base, root) = base_of(&paths);
+    let started = std::time::Instant::now();
     let mut scan = Scan {
         root,
         ..Scan::default()
@@ -174,6 +179,8 @@ fn scan_keeping(settings: &Settings, rules: &RuleSet, keep: &Keep) -> Result<Sca
 
     // Each thread folds its files into one accumulator: no per-file vectors
     // outlive their file, so memory follows the evidence kept.
+    scan.stats.phases.push(("walk", started.elapsed()));
+    let started = std::time::Instant::now();
     let found = scan
         .files
         .par_iter()
@@ -198,6 +205,7 @@ fn scan_keeping(settings: &Settings, rules: &RuleSet, keep: &Keep) -> Result<Sca
         .extend(infer::layout_signals(&scan.files, &roots));
     scan.signals.sort_by(signal::order);
     scan.diagnostics.sort();
+    scan.stats.phases.push(("extract", started.elapsed()));
     Ok(scan)
 }
 
@@ -419,6 +427,7 @@ pub fn check(settings: &Settings, rules: &RuleSet) -> Result<Report, Error> {
 
 /// Infers and judges a finished scan.
 pub fn analyse(scan: Scan, settings: &Settings, rules: &RuleSet) -> Report {
+    let started = std::time::Instant::now();
     let roots = infer::unit_roots(&scan.files);
     let all: Vec<&Signal> = scan.signals.iter().collect();
     let rollup = infer::analyse(".", &all, rules, &settings.goals);
@@ -491,13 +500,15 @@ pub fn analyse(scan: Scan, settings: &Settings, rules: &RuleSet) -> Report {
     });
     findings.dedup();
     let verdict = judge::verdict(&rollup, Some(&rollup), rules);
+    let mut stats = scan.stats;
+    stats.phases.push(("analyse", started.elapsed()));
     Report {
         root: scan.root,
         rollup,
         verdict,
         projects,
         findings,
-        stats: scan.stats,
+        stats,
     }
 }
 

@@ -15,8 +15,12 @@ fn reports_agree(dir: &Path, rules: &RuleSet) {
     };
     let full = scan(&settings, rules).unwrap();
     let every_signal = full.signals.len();
-    let from_all = format!("{:#?}", analyse(full, &settings, rules));
-    let pruned = format!("{:#?}", check(&settings, rules).unwrap());
+    // Phase timings differ from run to run; everything else must not.
+    let mut from_all = analyse(full, &settings, rules);
+    let mut pruned = check(&settings, rules).unwrap();
+    from_all.stats.phases.clear();
+    pruned.stats.phases.clear();
+    let (from_all, pruned) = (format!("{from_all:#?}"), format!("{pruned:#?}"));
     assert!(
         from_all == pruned,
         "{}: the pruned check differs from the report on all {every_signal} signals",

@@ -147,7 +147,7 @@ pub struct CheckArgs {
     /// Record the current findings in FILE as the baseline, and exit 0.
     #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
     pub write_baseline: Option<PathBuf>,
-    /// Say on stderr which config, rules and files were used, and how long it took.
+    /// Say on stderr which config, rules and files were used, and how long each phase took.
     #[arg(long, short, conflicts_with = "quiet")]
     pub verbose: bool,
 }

@@ -305,6 +305,12 @@ fn verbose(config: &Config, rules: &RuleSet, report: &crate::Report, started: In
     for (why, n) in &s.skipped {
         eprintln!("fwlint: skipped {n} file(s): {why}");
     }
+    let phases: Vec<String> = s
+        .phases
+        .iter()
+        .map(|(name, took)| format!("{name} {} ms", took.as_millis()))
+        .collect();
+    eprintln!("fwlint: {}", phases.join(", "));
     eprintln!("fwlint: done in {} ms", started.elapsed().as_millis());
 }
 
