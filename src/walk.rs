@@ -177,7 +177,12 @@ pub fn classify(rel: &str) -> FileKind {
         "app.yaml" => return FileKind::AppYaml,
         _ => {}
     }
-    if lower == "dockerfile" || lower.starts_with("dockerfile.") || lower.ends_with(".dockerfile") {
+    // `Dockerfile.gpu` is a Dockerfile; `dockerfile.py` (a module that
+    // writes one, as in tfx) is source and is classified by its extension.
+    let variant = lower
+        .strip_prefix("dockerfile.")
+        .is_some_and(|ext| !SOURCE_EXTENSIONS.contains(&ext));
+    if lower == "dockerfile" || variant || lower.ends_with(".dockerfile") {
         return FileKind::Dockerfile;
     }
     if let Some(stem) = lower.strip_suffix(".py") {
@@ -385,6 +390,12 @@ pub fn relative(path: &Path, base: &Path) -> String {
     }
 }
 
+/// Extensions that make `dockerfile.EXT` a source or data file, not a
+/// Dockerfile variant.
+const SOURCE_EXTENSIONS: [&str; 12] = [
+    "py", "ipynb", "md", "rst", "txt", "json", "yaml", "yml", "toml", "sh", "js", "ts",
+];
+
 #[cfg(test)]
 mod tests {
     use super::{FileKind, classify};
@@ -411,6 +422,8 @@ mod tests {
         assert_eq!(classify("ios/Podfile"), FileKind::Podfile);
         assert_eq!(classify("web/package.json"), FileKind::PackageJson);
         assert_eq!(classify("serving/Dockerfile.gpu"), FileKind::Dockerfile);
+        assert_eq!(classify("builder/dockerfile.py"), FileKind::Python);
+        assert_eq!(classify("docs/Dockerfile.md"), FileKind::Readme);
         assert_eq!(classify("docker-compose.yml"), FileKind::Compose);
     }
 }
