@@ -131,8 +131,9 @@ proptest! {
 
 /// Found by `fuzz/run.sh` (notebook target): `import{` then `,` on the next
 /// line in a notebook cell hit an `unreachable!` in ruff's parser (IPython
-/// mode). The panic is contained: the cell becomes FW002 and the rest of the
-/// notebook is still read.
+/// mode). Cells are now read by the token scan, which reports the unclosed
+/// bracket; the parser (still used for `setup.py`) has its panic contained.
+/// Either way the cell becomes FW002 and the rest is still read.
 #[test]
 fn a_parser_panic_in_a_notebook_cell_is_a_diagnostic() {
     let notebook = serde_json::json!({
@@ -146,15 +147,29 @@ fn a_parser_panic_in_a_notebook_cell_is_a_diagnostic() {
     });
     let bytes = notebook.to_string().into_bytes();
     let out = extract_file("explore.ipynb", FileKind::Notebook, &bytes, rules());
-    assert!(
-        out.diagnostics
-            .iter()
-            .any(|d| d.code == "FW002" && d.message.contains("parser failed")),
+    let messages: Vec<_> = out
+        .diagnostics
+        .iter()
+        .map(|d| (d.code, d.message.as_str()))
+        .collect();
+    assert_eq!(
+        messages,
+        [("FW002", "syntax error: '{' was never closed")],
         "{:?}",
         out.diagnostics
     );
     assert!(
         out.signals.iter().any(|s| s.key == "torch"),
         "the next cell is read"
+    );
+    let mut parsed = fwlint::signal::Extracted::default();
+    fwlint::extract::python::extract_by_parsing("import{\n,", true, &[], &mut parsed);
+    assert!(
+        parsed
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "FW002" && d.message.contains("parser failed")),
+        "{:?}",
+        parsed.diagnostics
     );
 }

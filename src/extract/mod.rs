@@ -13,6 +13,7 @@ pub mod manifest;
 pub mod native;
 pub mod notebook;
 pub mod npm;
+pub mod pyscan;
 pub mod python;
 pub mod readme;
 pub mod requirements;

@@ -1,6 +1,9 @@
-//! Python source: imports exactly as a Python parser sees them (ruff's parser,
-//! proven against CPython's `ast` by `tests/cpython_differential.rs`), with
-//! their context, plus dynamic imports, literal env assignments and URIs.
+//! Python source: decoding (BOM, PEP 263 cookies), the nesting guard, and
+//! the parser-based reading of imports, dynamic imports, env assignments and
+//! URIs (ruff's parser, proven against CPython's `ast`). Plain sources and
+//! notebook cells are read by the faster token scan of [`super::pyscan`];
+//! `setup.py`, parsed anyway for its `setup()` call, is read here, and this
+//! reading is the oracle the scan is tested against (`tests/python_scan.rs`).
 
 use crate::signal::{Context, Extracted, LineIndex, Signal, SignalKind, to_u32};
 use ruff_python_ast::visitor::{self, Visitor};
@@ -195,6 +198,20 @@ pub fn nesting_bound(source: &str) -> usize {
 
 /// Signals of one Python source (a file, or a notebook cell).
 pub fn extract(source: &str, notebook: bool, uri_prefixes: &[&str], out: &mut Extracted) {
+    if !worth_parsing(source, uri_prefixes) || too_deep(source, out) {
+        return;
+    }
+    super::pyscan::extract(source, notebook, uri_prefixes, out);
+}
+
+/// [`extract`] through the full parser: what `setup.py` uses (it is parsed
+/// anyway), and the oracle the token scan is tested against.
+pub fn extract_by_parsing(
+    source: &str,
+    notebook: bool,
+    uri_prefixes: &[&str],
+    out: &mut Extracted,
+) {
     if !worth_parsing(source, uri_prefixes) || too_deep(source, out) {
         return;
     }

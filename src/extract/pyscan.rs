@@ -1,0 +1,1247 @@
+//! Python signals from one pass of a tokenizer, without building a syntax
+//! tree: imports (with their function/class/try/`TYPE_CHECKING` context),
+//! dynamic imports, literal environment assignments and URIs.
+//!
+//! A full parse cost five times the rest of the scan (BENCHMARKS.md); every
+//! signal fwlint reads from Python is visible in the tokens of one logical
+//! line plus the indentation stack. The parser-based visitor in
+//! [`super::python`] stays as the oracle: `tests/python_scan.rs` checks both
+//! agree on every signal and context, and `tests/cpython_differential.rs`
+//! checks the imports against CPython's own `ast`.
+
+use crate::signal::{Context, Extracted, LineIndex, Signal, SignalKind};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum K {
+    Name,
+    Number,
+    /// A complete string literal; `literal` is false for bytes and for a
+    /// string left unterminated.
+    Str {
+        literal: bool,
+    },
+    /// An f- or t-string opens; the tokens of its replacement fields follow,
+    /// each field introduced by `Field`, up to the matching `FEnd`.
+    FStart,
+    Field,
+    FEnd,
+    Open,
+    Close,
+    Dot,
+    Ellipsis,
+    Comma,
+    Semi,
+    Colon,
+    /// A plain `=` (not `==`, `<=`, `+=`, `:=`…).
+    Eq,
+    At,
+    Other,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Tok {
+    kind: K,
+    start: usize,
+    end: usize,
+}
+
+/// Splits a source into logical lines of tokens, as Python's tokenizer does:
+/// brackets and backslashes join physical lines, comments and blank lines
+/// vanish. It records the first structural error (unterminated string,
+/// unbalanced bracket) and never fails.
+struct Lexer<'s> {
+    src: &'s [u8],
+    pos: usize,
+    notebook: bool,
+    /// Open brackets (and f-string fields, as `{`) with their offsets.
+    brackets: Vec<(u8, usize)>,
+    error: Option<(usize, String)>,
+}
+
+fn is_id(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+}
+
+fn is_newline(b: u8) -> bool {
+    b == b'\n' || b == b'\r'
+}
+
+impl<'s> Lexer<'s> {
+    fn fail(&mut self, at: usize, message: impl Into<String>) {
+        if self.error.is_none() {
+            self.error = Some((at, message.into()));
+        }
+    }
+
+    fn peek(&self, ahead: usize) -> u8 {
+        self.src.get(self.pos + ahead).copied().unwrap_or(0)
+    }
+
+    fn at_end(&self) -> bool {
+        self.pos >= self.src.len()
+    }
+
+    /// Consumes one newline (`\n`, `\r\n` or `\r`).
+    fn newline(&mut self) {
+        if self.peek(0) == b'\r' && self.peek(1) == b'\n' {
+            self.pos += 1;
+        }
+        self.pos += 1;
+    }
+
+    fn skip_line(&mut self) {
+        while !self.at_end() && !is_newline(self.peek(0)) {
+            self.pos += 1;
+        }
+    }
+
+    /// Spaces, comments and backslash continuations; newlines too when
+    /// `newlines` (inside brackets, where they do not end a line).
+    fn skip_trivia(&mut self, newlines: bool) {
+        while !self.at_end() {
+            match self.peek(0) {
+                b' ' | b'\t' | b'\x0c' => self.pos += 1,
+                b'#' => self.skip_line(),
+                b'\\' if is_newline(self.peek(1)) => {
+                    self.pos += 1;
+                    self.newline();
+                }
+                b'\n' | b'\r' if newlines => self.newline(),
+                _ => return,
+            }
+        }
+    }
+
+    /// The next logical line's tokens into `toks` (cleared first) and its
+    /// indentation; `None` at the end of the source.
+    fn line(&mut self, toks: &mut Vec<Tok>) -> Option<u32> {
+        toks.clear();
+        let indent = loop {
+            if self.at_end() {
+                return None;
+            }
+            let indent = self.indentation();
+            match self.peek(0) {
+                b'#' => self.skip_line(),
+                b'\\' if is_newline(self.peek(1)) => {
+                    self.pos += 1;
+                    self.newline();
+                    continue;
+                }
+                _ => {}
+            }
+            if self.at_end() {
+                return None;
+            }
+            if is_newline(self.peek(0)) {
+                self.newline();
+                continue;
+            }
+            break indent;
+        };
+        if self.notebook && matches!(self.peek(0), b'%' | b'!' | b'?') {
+            self.escape_command(toks);
+        }
+        loop {
+            self.skip_trivia(!self.brackets.is_empty());
+            if self.at_end() {
+                if let Some(&(open, at)) = self.brackets.last() {
+                    self.fail(at, format!("'{}' was never closed", open as char));
+                    self.brackets.clear();
+                }
+                return Some(indent);
+            }
+            if is_newline(self.peek(0)) {
+                self.newline();
+                return Some(indent);
+            }
+            self.token(toks);
+        }
+    }
+
+    /// Columns of leading whitespace, tabs to multiples of eight as in CPython.
+    fn indentation(&mut self) -> u32 {
+        let mut col: u32 = 0;
+        while !self.at_end() {
+            match self.peek(0) {
+                b' ' => col = col.saturating_add(1),
+                b'\t' => col = (col / 8 + 1).saturating_mul(8),
+                b'\x0c' => col = 0,
+                _ => break,
+            }
+            self.pos += 1;
+        }
+        col
+    }
+
+    /// An IPython `%magic`, `!shell` or `?help` line: not Python, one token.
+    fn escape_command(&mut self, toks: &mut Vec<Tok>) {
+        let start = self.pos;
+        loop {
+            self.skip_line();
+            if self.pos > start && self.src[self.pos - 1] == b'\\' && !self.at_end() {
+                self.newline();
+                continue;
+            }
+            break;
+        }
+        toks.push(Tok {
+            kind: K::Other,
+            start,
+            end: self.pos,
+        });
+    }
+
+    fn push(&mut self, toks: &mut Vec<Tok>, kind: K, start: usize) {
+        toks.push(Tok {
+            kind,
+            start,
+            end: self.pos,
+        });
+    }
+
+    fn token(&mut self, toks: &mut Vec<Tok>) {
+        let start = self.pos;
+        let b = self.peek(0);
+        if b == b'"' || b == b'\'' {
+            return self.string(toks, start, b"");
+        }
+        if is_id(b) {
+            while !self.at_end() && is_id(self.peek(0)) {
+                self.pos += 1;
+            }
+            let word = &self.src[start..self.pos];
+            let q = self.peek(0);
+            if (q == b'"' || q == b'\'')
+                && word.len() <= 2
+                && word.iter().all(|c| b"rRbBuUfFtT".contains(c))
+            {
+                return self.string(toks, start, word);
+            }
+            let kind = if b.is_ascii_digit() {
+                K::Number
+            } else {
+                K::Name
+            };
+            return self.push(toks, kind, start);
+        }
+        self.pos += 1;
+        let kind = match b {
+            b'(' | b'[' | b'{' => {
+                self.brackets.push((b, start));
+                K::Open
+            }
+            b')' | b']' | b'}' => {
+                self.close(b, start);
+                K::Close
+            }
+            b'.' if self.peek(0) == b'.' && self.peek(1) == b'.' => {
+                self.pos += 2;
+                K::Ellipsis
+            }
+            b'.' => K::Dot,
+            b',' => K::Comma,
+            b';' => K::Semi,
+            b'=' if self.peek(0) == b'=' => {
+                self.pos += 1;
+                K::Other
+            }
+            b'=' => {
+                if self.notebook
+                    && self.brackets.is_empty()
+                    && self.after_spaces_is(|c| c == b'%' || c == b'!')
+                {
+                    // `x = !ls`, `y = %time f()`: the rest of the line is IPython.
+                    self.push(toks, K::Eq, start);
+                    return self.escape_command(toks);
+                }
+                K::Eq
+            }
+            b':' if self.peek(0) == b'=' => {
+                self.pos += 1;
+                K::Other
+            }
+            b':' => K::Colon,
+            b'@' if self.peek(0) != b'=' => K::At,
+            b'-' if self.peek(0) == b'>' => {
+                self.pos += 1;
+                K::Other
+            }
+            b'*' | b'/' | b'<' | b'>' => {
+                if self.peek(0) == b {
+                    self.pos += 1;
+                }
+                if self.peek(0) == b'=' {
+                    self.pos += 1;
+                }
+                K::Other
+            }
+            b'+' | b'-' | b'%' | b'&' | b'|' | b'^' | b'@' | b'!' | b'~' => {
+                if self.peek(0) == b'=' {
+                    self.pos += 1;
+                }
+                K::Other
+            }
+            _ => K::Other,
+        };
+        self.push(toks, kind, start);
+    }
+
+    fn after_spaces_is(&self, f: impl Fn(u8) -> bool) -> bool {
+        let rest = &self.src[self.pos..];
+        rest.iter()
+            .find(|&&c| c != b' ' && c != b'\t')
+            .is_some_and(|&c| f(c))
+    }
+
+    fn close(&mut self, b: u8, at: usize) {
+        let open = match b {
+            b')' => b'(',
+            b']' => b'[',
+            _ => b'{',
+        };
+        match self.brackets.pop() {
+            Some((o, _)) if o == open => {}
+            Some((o, _)) => self.fail(
+                at,
+                format!(
+                    "closing parenthesis '{}' does not match opening parenthesis '{}'",
+                    b as char, o as char
+                ),
+            ),
+            None => self.fail(at, format!("unmatched '{}'", b as char)),
+        }
+    }
+
+    fn string(&mut self, toks: &mut Vec<Tok>, start: usize, prefix: &[u8]) {
+        let has = |c: u8| prefix.iter().any(|p| p.eq_ignore_ascii_case(&c));
+        let quote = self.peek(0);
+        let triple = self.peek(1) == quote && self.peek(2) == quote;
+        self.pos += if triple { 3 } else { 1 };
+        if has(b'f') || has(b't') {
+            return self.interpolated(toks, start, quote, triple, has(b'r'));
+        }
+        let closed = self.plain_string_body(quote, triple);
+        if !closed && triple {
+            self.fail(start, "unterminated triple-quoted string literal");
+        } else if !closed {
+            self.fail(start, "unterminated string literal");
+        }
+        let literal = closed && !has(b'b');
+        self.push(toks, K::Str { literal }, start);
+    }
+
+    /// Skips to just past the closing quote; false when the string is
+    /// unterminated (a newline in a one-line string, or the end).
+    fn plain_string_body(&mut self, quote: u8, triple: bool) -> bool {
+        while !self.at_end() {
+            match self.peek(0) {
+                b'\\' => {
+                    self.pos += 1;
+                    if !self.at_end() {
+                        self.newline_or_byte();
+                    }
+                }
+                b'\n' | b'\r' if !triple => return false,
+                c if c == quote => {
+                    if !triple {
+                        self.pos += 1;
+                        return true;
+                    }
+                    if self.peek(1) == quote && self.peek(2) == quote {
+                        self.pos += 3;
+                        return true;
+                    }
+                    self.pos += 1;
+                }
+                _ => self.pos += 1,
+            }
+        }
+        false
+    }
+
+    fn newline_or_byte(&mut self) {
+        if is_newline(self.peek(0)) {
+            self.newline();
+        } else {
+            self.pos += 1;
+        }
+    }
+
+    /// An f- or t-string: literal text, and replacement fields whose
+    /// expressions are tokenized like any code (PEP 701 lets them nest).
+    fn interpolated(
+        &mut self,
+        toks: &mut Vec<Tok>,
+        start: usize,
+        quote: u8,
+        triple: bool,
+        raw: bool,
+    ) {
+        self.push(toks, K::FStart, start);
+        let end = self.interpolated_text(toks, quote, triple, raw, false);
+        if !end {
+            self.fail(start, "unterminated f-string literal");
+        }
+        self.push(toks, K::FEnd, self.pos);
+    }
+
+    /// Literal text up to the closing quote (true), or — in a format spec —
+    /// up to the `}` closing the field (true, not consumed). False at an
+    /// unterminated end.
+    fn interpolated_text(
+        &mut self,
+        toks: &mut Vec<Tok>,
+        quote: u8,
+        triple: bool,
+        raw: bool,
+        spec: bool,
+    ) -> bool {
+        let mut named_unicode = false;
+        while !self.at_end() {
+            match self.peek(0) {
+                b'\n' | b'\r' if !triple => return false,
+                b'\\' => {
+                    self.pos += 1;
+                    if matches!(self.peek(0), b'{' | b'}') {
+                        continue;
+                    }
+                    if !raw && self.peek(0) == b'N' && self.peek(1) == b'{' {
+                        self.pos += 2;
+                        named_unicode = true;
+                        continue;
+                    }
+                    if !self.at_end() {
+                        self.newline_or_byte();
+                    }
+                }
+                c if c == quote => {
+                    let closes = !triple || (self.peek(1) == quote && self.peek(2) == quote);
+                    if closes && spec {
+                        // The string ends inside a field: left for the caller.
+                        return false;
+                    }
+                    if closes {
+                        self.pos += if triple { 3 } else { 1 };
+                        return true;
+                    }
+                    self.pos += 1;
+                }
+                b'{' if self.peek(1) == b'{' && !spec => self.pos += 2,
+                b'{' => self.field(toks, quote, triple, raw),
+                b'}' if named_unicode => {
+                    named_unicode = false;
+                    self.pos += 1;
+                }
+                b'}' if spec => return true,
+                b'}' if self.peek(1) == b'}' => self.pos += 2,
+                // A lone `}` is an error Python reports; it ends nothing.
+                b'}' => self.pos += 1,
+                _ => self.pos += 1,
+            }
+        }
+        false
+    }
+
+    /// `{expression!conversion:spec}`; the expression's tokens go to `toks`.
+    fn field(&mut self, toks: &mut Vec<Tok>, quote: u8, triple: bool, raw: bool) {
+        let start = self.pos;
+        self.pos += 1;
+        self.push(toks, K::Field, start);
+        self.brackets.push((b'{', start));
+        let depth = self.brackets.len();
+        loop {
+            self.skip_trivia(true);
+            if self.at_end() {
+                return;
+            }
+            let b = self.peek(0);
+            if self.brackets.len() == depth {
+                match b {
+                    b'}' => {
+                        self.pos += 1;
+                        self.brackets.pop();
+                        return;
+                    }
+                    b':' => {
+                        self.pos += 1;
+                        if self.interpolated_text(toks, quote, triple, raw, true) {
+                            self.pos += 1;
+                        }
+                        self.brackets.pop();
+                        return;
+                    }
+                    b'!' if self.peek(1) != b'=' => {
+                        self.pos += 1;
+                        continue;
+                    }
+                    // The enclosing string's own quote cannot close it here
+                    // (PEP 701); a newline in a one-line string does.
+                    _ => {}
+                }
+            }
+            if self.brackets.len() < depth {
+                return;
+            }
+            self.token(toks);
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Kind {
+    Other,
+    Function,
+    Class,
+    Try,
+    TypeChecking,
+}
+
+/// The compound statement a clause (`else`, `except`) continues.
+#[derive(Clone, Copy, PartialEq)]
+enum Family {
+    None,
+    If,
+    Try,
+    Loop,
+    Other,
+}
+
+#[derive(Clone, Copy, Default)]
+struct Ctx {
+    function: bool,
+    class: bool,
+    try_: bool,
+    type_checking: bool,
+}
+
+impl Ctx {
+    fn with(mut self, kind: Kind) -> Ctx {
+        match kind {
+            Kind::Function => self.function = true,
+            Kind::Class => self.class = true,
+            Kind::Try => self.try_ = true,
+            Kind::TypeChecking => self.type_checking = true,
+            Kind::Other => {}
+        }
+        self
+    }
+
+    fn contexts(self) -> Vec<Context> {
+        let mut ctx = vec![if self.function {
+            Context::Function
+        } else if self.class {
+            Context::Class
+        } else {
+            Context::Module
+        }];
+        if self.try_ {
+            ctx.push(Context::Try);
+        }
+        if self.type_checking {
+            ctx.push(Context::TypeChecking);
+        }
+        ctx
+    }
+}
+
+struct Block {
+    indent: u32,
+    kind: Kind,
+    /// The last compound statement seen directly in this block.
+    family: Family,
+}
+
+struct Reader<'s, 'o> {
+    src: &'s str,
+    index: LineIndex,
+    uri_prefixes: &'s [&'s str],
+    check_uris: bool,
+    blocks: Vec<Block>,
+    /// The kind of block the next indented line opens (after `try:` …).
+    pending: Option<Kind>,
+    /// Where the signals of the decorators before a `def`/`class` start:
+    /// Python counts decorators as part of the definition.
+    decorators: Option<usize>,
+    error: Option<(usize, String)>,
+    out: &'o mut Extracted,
+}
+
+/// Signals of one Python source (a file, or a notebook cell when `notebook`:
+/// IPython `%magic`, `!shell` and `?help` lines are skipped). The first
+/// structural error is reported as FW002; the scan goes on past it.
+pub fn extract(source: &str, notebook: bool, uri_prefixes: &[&str], out: &mut Extracted) {
+    let src = source.strip_prefix('\u{feff}').unwrap_or(source);
+    let offset = source.len() - src.len();
+    let mut lexer = Lexer {
+        src: source.as_bytes(),
+        pos: offset,
+        notebook,
+        brackets: Vec::new(),
+        error: None,
+    };
+    let check_uris = uri_prefixes
+        .iter()
+        .any(|p| memchr::memmem::find(source.as_bytes(), p.as_bytes()).is_some());
+    let mut reader = Reader {
+        src: source,
+        index: LineIndex::new(source),
+        uri_prefixes,
+        check_uris,
+        blocks: vec![Block {
+            indent: 0,
+            kind: Kind::Other,
+            family: Family::None,
+        }],
+        pending: None,
+        decorators: None,
+        error: None,
+        out,
+    };
+    let mut toks = Vec::new();
+    while let Some(indent) = lexer.line(&mut toks) {
+        if let Some(first) = toks.first() {
+            reader.line(&toks, indent, first.start);
+        }
+    }
+    if reader.pending.is_some() {
+        reader.fail(source.len(), "expected an indented block");
+    }
+    let error = [lexer.error, reader.error]
+        .into_iter()
+        .flatten()
+        .min_by_key(|(at, _)| *at);
+    if let Some((at, message)) = error {
+        let (line, column) = reader.index.line_col(source, at);
+        reader
+            .out
+            .diagnose("FW002", line, column, format!("syntax error: {message}"));
+    }
+}
+
+impl Reader<'_, '_> {
+    fn fail(&mut self, at: usize, message: &str) {
+        if self.error.is_none() {
+            self.error = Some((at, message.to_string()));
+        }
+    }
+
+    fn text(&self, t: &Tok) -> &str {
+        &self.src[t.start..t.end]
+    }
+
+    fn is_word(&self, t: Option<&Tok>, word: &str) -> bool {
+        t.is_some_and(|t| t.kind == K::Name && self.text(t) == word)
+    }
+
+    fn ctx(&self) -> Ctx {
+        self.blocks
+            .iter()
+            .fold(Ctx::default(), |c, b| c.with(b.kind))
+    }
+
+    fn emit(&mut self, kind: SignalKind, key: &str, offset: usize, ctx: Ctx) {
+        let (line, column) = self.index.line_col(self.src, offset);
+        let signal = Signal::new(kind, key, line, column).with_context(&ctx.contexts());
+        self.out.push(signal);
+    }
+
+    fn line(&mut self, toks: &[Tok], indent: u32, at: usize) {
+        self.indent(indent, at);
+        let ctx = self.ctx();
+        if toks[0].kind == K::At {
+            let mark = self.out.signals.len();
+            self.decorators.get_or_insert(mark);
+            self.scan(toks, ctx);
+            return;
+        }
+        if let Some(colon) = self.header_colon(toks) {
+            return self.header(toks, colon, ctx);
+        }
+        self.decorators = None;
+        self.set_family(Family::None);
+        self.simple_statements(toks, ctx);
+    }
+
+    fn indent(&mut self, indent: u32, at: usize) {
+        let top = self.blocks.last().map_or(0, |b| b.indent);
+        if indent > top {
+            let kind = self.pending.take().unwrap_or_else(|| {
+                self.fail(at, "unexpected indent");
+                Kind::Other
+            });
+            self.blocks.push(Block {
+                indent,
+                kind,
+                family: Family::None,
+            });
+            return;
+        }
+        if self.pending.take().is_some() {
+            self.fail(at, "expected an indented block");
+        }
+        while self.blocks.len() > 1 && indent < self.blocks[self.blocks.len() - 1].indent {
+            self.blocks.pop();
+        }
+        if self.blocks.last().is_some_and(|b| b.indent != indent) {
+            self.fail(at, "unindent does not match any outer indentation level");
+        }
+    }
+
+    fn set_family(&mut self, family: Family) {
+        if let Some(block) = self.blocks.last_mut() {
+            block.family = family;
+        }
+    }
+
+    /// Where a compound statement's header ends, if the line starts one.
+    fn header_colon(&self, toks: &[Tok]) -> Option<usize> {
+        let first = self.text(&toks[0]);
+        let compound = matches!(
+            first,
+            "if" | "elif"
+                | "else"
+                | "for"
+                | "while"
+                | "try"
+                | "except"
+                | "finally"
+                | "with"
+                | "def"
+                | "class"
+                | "async"
+        );
+        let soft = matches!(first, "match" | "case")
+            && toks
+                .get(1)
+                .is_some_and(|t| !matches!(t.kind, K::Eq | K::Dot | K::Colon | K::Comma));
+        if toks[0].kind != K::Name || !(compound || soft) {
+            return None;
+        }
+        let mut depth = 0i32;
+        let mut lambdas = 0;
+        for (i, t) in toks.iter().enumerate().skip(1) {
+            match t.kind {
+                K::Open | K::FStart => depth += 1,
+                K::Close | K::FEnd => depth -= 1,
+                K::Name if depth == 0 && self.text(t) == "lambda" => lambdas += 1,
+                K::Colon if depth == 0 && lambdas > 0 => lambdas -= 1,
+                K::Colon if depth == 0 => return Some(i),
+                _ => {}
+            }
+        }
+        None
+    }
+
+    fn header(&mut self, toks: &[Tok], colon: usize, ctx: Ctx) {
+        let mut word = self.text(&toks[0]);
+        if word == "async" && toks.len() > 1 {
+            word = self.text(&toks[1]);
+        }
+        let family = self.blocks.last().map_or(Family::None, |b| b.family);
+        let (kind, family) = match word {
+            "def" => (Kind::Function, Family::Other),
+            "class" => (Kind::Class, Family::Other),
+            "try" | "except" | "finally" => (Kind::Try, Family::Try),
+            "else" if family == Family::Try => (Kind::Try, Family::Try),
+            "else" => (Kind::Other, family),
+            "if" if self.is_type_checking(&toks[1..colon]) => (Kind::TypeChecking, Family::If),
+            "if" | "elif" => (Kind::Other, Family::If),
+            "for" | "while" => (Kind::Other, Family::Loop),
+            _ => (Kind::Other, Family::Other),
+        };
+        let own = match kind {
+            Kind::TypeChecking => ctx,
+            _ => ctx.with(kind),
+        };
+        if let (Kind::Function | Kind::Class, Some(mark)) = (kind, self.decorators.take()) {
+            let contexts = own.contexts();
+            for s in &mut self.out.signals[mark..] {
+                s.context = contexts.clone();
+            }
+        }
+        self.scan(&toks[1..colon], own);
+        self.set_family(family);
+        let body = &toks[colon + 1..];
+        if body.is_empty() {
+            self.pending = Some(kind);
+        } else {
+            self.simple_statements(body, ctx.with(kind));
+        }
+    }
+
+    /// `if TYPE_CHECKING:` or `if typing.TYPE_CHECKING:` (any dotted chain).
+    fn is_type_checking(&self, test: &[Tok]) -> bool {
+        self.chain(test).is_some_and(|(dotted, end)| {
+            end == test.len() && (dotted == "TYPE_CHECKING" || dotted.ends_with(".TYPE_CHECKING"))
+        })
+    }
+
+    /// `a.b.c` at the start of `toks`, and the index after it.
+    fn chain(&self, toks: &[Tok]) -> Option<(String, usize)> {
+        let mut dotted = String::new();
+        let mut i = 0;
+        loop {
+            let t = toks.get(i).filter(|t| t.kind == K::Name)?;
+            dotted.push_str(self.text(t));
+            i += 1;
+            if toks.get(i).is_some_and(|t| t.kind == K::Dot) {
+                dotted.push('.');
+                i += 1;
+            } else {
+                return Some((dotted, i));
+            }
+        }
+    }
+
+    fn simple_statements(&mut self, toks: &[Tok], ctx: Ctx) {
+        for statement in split_top_level(toks, K::Semi) {
+            self.simple(statement, ctx);
+        }
+    }
+
+    fn simple(&mut self, toks: &[Tok], ctx: Ctx) {
+        let Some(first) = toks.first() else {
+            return;
+        };
+        match (first.kind, self.text(first)) {
+            (K::Name, "import") => self.import(toks, ctx),
+            (K::Name, "from") => self.import_from(toks, ctx),
+            _ => {
+                self.env_assignment(toks, ctx);
+                self.scan(toks, ctx);
+            }
+        }
+    }
+
+    /// `import a.b as c, d`: one signal per module, at the statement.
+    fn import(&mut self, toks: &[Tok], ctx: Ctx) {
+        let at = toks[0].start;
+        let mut i = 1;
+        while let Some((module, end)) = self.chain(&toks[i..]) {
+            self.emit(SignalKind::Import, &module, at, ctx);
+            match self.next_item(toks, i + end) {
+                Some(next) => i = next,
+                None => return,
+            }
+        }
+    }
+
+    /// After a name in an import list: past `as alias` and the `,`, if any.
+    fn next_item(&self, toks: &[Tok], mut i: usize) -> Option<usize> {
+        if self.is_word(toks.get(i), "as") {
+            i += 2;
+        }
+        toks.get(i).filter(|t| t.kind == K::Comma).map(|_| i + 1)
+    }
+
+    /// `from a.b import (c, d as e)`; relative imports name no package.
+    fn import_from(&mut self, toks: &[Tok], ctx: Ctx) {
+        let Some((module, end)) = self.chain(&toks[1..]) else {
+            return;
+        };
+        let mut names = Vec::new();
+        let mut i = 1 + end;
+        if self.is_word(toks.get(i), "import") {
+            i += 1;
+            if toks.get(i).is_some_and(|t| t.kind == K::Open) {
+                i += 1;
+            }
+            while let Some(t) = toks.get(i).filter(|t| t.kind == K::Name) {
+                names.push(self.text(t).to_string());
+                match self.next_item(toks, i + 1) {
+                    Some(next) => i = next,
+                    None => break,
+                }
+            }
+        }
+        self.emit(SignalKind::Import, &module, toks[0].start, ctx);
+        if let Some(signal) = self.out.signals.last_mut() {
+            signal.names = names;
+        }
+    }
+
+    /// `os.environ["KERAS_BACKEND"] = "jax"` (any `…environ` chain, several
+    /// targets allowed), at the statement.
+    fn env_assignment(&mut self, toks: &[Tok], ctx: Ctx) {
+        let parts = split_top_level(toks, K::Eq);
+        if parts.len() < 2 {
+            return;
+        }
+        let value = parts[parts.len() - 1];
+        let Some(value) = self.whole_string(value) else {
+            return;
+        };
+        for target in &parts[..parts.len() - 1] {
+            let Some((dotted, end)) = self.chain(target) else {
+                continue;
+            };
+            if !dotted.ends_with("environ")
+                || target.get(end).is_none_or(|t| t.kind != K::Open)
+                || target.last().is_none_or(|t| t.kind != K::Close)
+            {
+                continue;
+            }
+            if let Some(name) = self.whole_string(&target[end + 1..target.len() - 1]) {
+                let key = format!("{name}={value}");
+                self.emit(SignalKind::Env, &key, toks[0].start, ctx);
+            }
+        }
+    }
+
+    /// The value of `toks` when they are exactly one string expression:
+    /// string literals, implicitly concatenated, maybe in parentheses.
+    fn whole_string(&self, toks: &[Tok]) -> Option<String> {
+        let (value, end) = self.string_at(toks)?;
+        (end == toks.len()).then_some(value)
+    }
+
+    /// A string expression at the start of `toks` and the index after it.
+    fn string_at(&self, toks: &[Tok]) -> Option<(String, usize)> {
+        let parens = toks.iter().take_while(|t| t.kind == K::Open).count();
+        if parens > 0 && toks[..parens].iter().any(|t| self.text(t) != "(") {
+            return None;
+        }
+        let run = string_run(&toks[parens..]);
+        if run == 0 {
+            return None;
+        }
+        let value = self.literal_value(&toks[parens..parens + run])?;
+        let mut end = parens + run;
+        for _ in 0..parens {
+            let t = toks.get(end).filter(|t| t.kind == K::Close)?;
+            if self.text(t) != ")" {
+                return None;
+            }
+            end += 1;
+        }
+        Some((value, end))
+    }
+
+    /// The value of a run of string tokens, if all are plain literals.
+    fn literal_value(&self, run: &[Tok]) -> Option<String> {
+        let mut value = String::new();
+        for t in run {
+            let K::Str { literal: true } = t.kind else {
+                return None;
+            };
+            value.push_str(&decode_literal(self.text(t))?);
+        }
+        Some(value)
+    }
+
+    /// Strings (URIs) and calls (dynamic imports, `environ.setdefault`).
+    fn scan(&mut self, toks: &[Tok], ctx: Ctx) {
+        let mut i = 0;
+        while i < toks.len() {
+            match toks[i].kind {
+                K::Str { .. } | K::FStart => {
+                    let run = string_run(&toks[i..]);
+                    self.strings(&toks[i..i + run], ctx);
+                    i += run;
+                }
+                K::Open if i > 0 && self.text(&toks[i]) == "(" => {
+                    self.call(toks, i, ctx);
+                    i += 1;
+                }
+                _ => i += 1,
+            }
+        }
+    }
+
+    /// A run of adjacent strings is one expression; an f-string in it makes
+    /// it no literal, but its fields are code and are scanned.
+    fn strings(&mut self, run: &[Tok], ctx: Ctx) {
+        let mut i = 0;
+        while i < run.len() {
+            if run[i].kind == K::FStart {
+                let end = i + matching_end(&run[i..]);
+                self.scan(&run[i + 1..end.min(run.len())], ctx);
+                i = end + 1;
+            } else {
+                i += 1;
+            }
+        }
+        if !self.check_uris {
+            return;
+        }
+        if let Some(value) = self.literal_value(run)
+            && self.uri_prefixes.iter().any(|p| value.starts_with(p))
+        {
+            let key: String = value.chars().take(200).collect();
+            self.emit(SignalKind::Uri, &key, run[0].start, ctx);
+        }
+    }
+
+    /// The call whose `(` is `toks[open]`, when its callee is a plain dotted
+    /// name: `importlib.import_module("x")`, `os.environ.setdefault("K", "v")`.
+    fn call(&mut self, toks: &[Tok], open: usize, ctx: Ctx) {
+        let mut start = open;
+        while start > 0 && toks[start - 1].kind == K::Name {
+            start -= 1;
+            if start > 0 && toks[start - 1].kind == K::Dot {
+                start -= 1;
+            } else {
+                break;
+            }
+        }
+        if start == open || toks[start].kind != K::Name {
+            return;
+        }
+        let before = start.checked_sub(1).map(|b| &toks[b]);
+        if before.is_some_and(|t| t.kind == K::Dot)
+            || self.is_word(before, "def")
+            || self.is_word(before, "class")
+        {
+            return;
+        }
+        let Some((callee, _)) = self.chain(&toks[start..open]) else {
+            return;
+        };
+        let args = &toks[open + 1..];
+        let Some((first, end)) = self.argument(args) else {
+            return;
+        };
+        let at = toks[start].start;
+        if matches!(
+            callee.as_str(),
+            "importlib.import_module" | "import_module" | "__import__"
+        ) {
+            if !first.is_empty() && !first.starts_with('.') {
+                self.emit(SignalKind::DynamicImport, &first, at, ctx);
+            }
+        } else if callee.ends_with("environ.setdefault")
+            && args[end].kind == K::Comma
+            && let Some((second, _)) = self.argument(&args[end + 1..])
+        {
+            self.emit(SignalKind::Env, &format!("{first}={second}"), at, ctx);
+        }
+    }
+
+    /// A positional argument that is a string expression, and the index of
+    /// the `,` or `)` after it.
+    fn argument(&self, args: &[Tok]) -> Option<(String, usize)> {
+        let (value, end) = self.string_at(args)?;
+        let next = args.get(end)?;
+        let ends = next.kind == K::Comma || (next.kind == K::Close && self.text(next) == ")");
+        ends.then_some((value, end))
+    }
+}
+
+/// How many tokens from the start form a run of adjacent strings (an
+/// f-string counts with all its field tokens).
+fn string_run(toks: &[Tok]) -> usize {
+    let mut i = 0;
+    while i < toks.len() {
+        match toks[i].kind {
+            K::Str { .. } => i += 1,
+            K::FStart => i += matching_end(&toks[i..]) + 1,
+            _ => break,
+        }
+    }
+    i.min(toks.len())
+}
+
+/// The index of the `FEnd` matching the `FStart` at `toks[0]`.
+fn matching_end(toks: &[Tok]) -> usize {
+    let mut depth = 0;
+    for (i, t) in toks.iter().enumerate() {
+        match t.kind {
+            K::FStart => depth += 1,
+            K::FEnd => {
+                depth -= 1;
+                if depth == 0 {
+                    return i;
+                }
+            }
+            _ => {}
+        }
+    }
+    toks.len()
+}
+
+/// The parts of `toks` between top-level `sep` tokens.
+fn split_top_level(toks: &[Tok], sep: K) -> Vec<&[Tok]> {
+    let mut parts = Vec::new();
+    let mut depth = 0i32;
+    let mut start = 0;
+    for (i, t) in toks.iter().enumerate() {
+        match t.kind {
+            K::Open | K::FStart => depth += 1,
+            K::Close | K::FEnd => depth -= 1,
+            k if k == sep && depth <= 0 => {
+                parts.push(&toks[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&toks[start..]);
+    parts
+}
+
+/// The value of one string literal token (`'a'`, `r"""b"""`, `u'\x41'`).
+/// Escapes other than the common ones go through ruff's parser, which
+/// knows them all (`\N{…}`); they are rare.
+fn decode_literal(token: &str) -> Option<String> {
+    let quote_at = token.find(['"', '\''])?;
+    let prefix = &token[..quote_at];
+    let body = &token[quote_at..];
+    let q = if body.len() >= 6 && (body.starts_with("\"\"\"") || body.starts_with("'''")) {
+        3
+    } else {
+        1
+    };
+    let inner = body.get(q..body.len().checked_sub(q)?)?;
+    let raw = prefix.contains(['r', 'R']);
+    if raw || !inner.contains('\\') {
+        return Some(inner.to_string());
+    }
+    let parsed = ruff_python_parser::parse_expression(token).ok()?;
+    match parsed.expr() {
+        ruff_python_ast::Expr::StringLiteral(lit) => Some(lit.value.to_str().to_string()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn signals(src: &str, notebook: bool) -> Vec<String> {
+        let mut out = Extracted::default();
+        extract(src, notebook, &["gs://"], &mut out);
+        let mut got: Vec<String> = out
+            .signals
+            .iter()
+            .map(|s| {
+                let ctx: Vec<&str> = s.context.iter().map(|c| c.as_str()).collect();
+                format!(
+                    "{}:{} {}:{} {}",
+                    s.line,
+                    s.column,
+                    s.kind.as_str(),
+                    s.key,
+                    ctx.join(",")
+                )
+            })
+            .collect();
+        got.extend(
+            out.diagnostics
+                .iter()
+                .map(|d| format!("{}:{} {} {}", d.line, d.column, d.code, d.message)),
+        );
+        got
+    }
+
+    #[test]
+    fn contexts_follow_indentation_and_clauses() {
+        let src = "\
+import a
+try:
+    import b
+except ImportError:
+    import c
+else:
+    import d
+finally:
+    import e
+if TYPE_CHECKING:
+    import f
+else:
+    import g
+for x in y:
+    pass
+else:
+    import h
+class C:
+    import i
+    def m(self):
+        import j
+    import k
+@decorate('gs://deco')
+def f(): import l; import m
+if typing.TYPE_CHECKING: import n
+import o
+";
+        assert_eq!(
+            signals(src, false),
+            [
+                "1:1 import:a module",
+                "3:5 import:b module,try",
+                "5:5 import:c module,try",
+                "7:5 import:d module,try",
+                "9:5 import:e module,try",
+                "11:5 import:f module,type-checking",
+                "13:5 import:g module",
+                "17:5 import:h module",
+                "19:5 import:i class",
+                "21:9 import:j function",
+                "22:5 import:k class",
+                "23:11 uri:gs://deco function",
+                "24:10 import:l function",
+                "24:20 import:m function",
+                "25:26 import:n module,type-checking",
+                "26:1 import:o module",
+            ]
+        );
+    }
+
+    #[test]
+    fn strings_calls_and_assignments() {
+        let src = "\
+x = f\"{importlib.import_module('torch')}\" 'gs://not-literal'
+y = ('gs://a' 'b')
+os.environ['A'] = 'x'
+a.b.environ['B'] = c = ('y')
+os.environ.setdefault(\"C\", 'z')
+get().environ.setdefault('D', 'w')
+__import__(('jax'))
+import_module('a' + b)
+s = 'gs://esc\\x41'
+z = b'gs://bytes'
+w = f\"{d[\"k\"]}\" + 'gs://after'
+";
+        assert_eq!(
+            signals(src, false),
+            [
+                "1:8 dynamic-import:torch module",
+                "2:6 uri:gs://ab module",
+                "3:1 env:A=x module",
+                "4:1 env:B=y module",
+                "5:1 env:C=z module",
+                "7:1 dynamic-import:jax module",
+                "9:5 uri:gs://escA module",
+                "11:19 uri:gs://after module",
+            ]
+        );
+    }
+
+    #[test]
+    fn structural_errors_are_reported_once() {
+        assert_eq!(
+            signals("import torch\nx = (1,\nimport jax\n", false),
+            [
+                "1:1 import:torch module",
+                "2:5 FW002 syntax error: '(' was never closed"
+            ]
+        );
+        assert_eq!(
+            signals("s = 'open\nimport jax\n", false),
+            [
+                "2:1 import:jax module",
+                "1:5 FW002 syntax error: unterminated string literal"
+            ]
+        );
+        assert_eq!(
+            signals("if x:\n    pass\n  import jax\n", false)[1],
+            "3:3 FW002 syntax error: unindent does not match any outer indentation level"
+        );
+    }
+
+    #[test]
+    fn notebook_escapes_are_not_python() {
+        let src = "%matplotlib inline\n!pip install torch\nfiles = !ls \\\n  import x\nimport jax\nobj?\n";
+        assert_eq!(signals(src, true), ["5:1 import:jax module"]);
+    }
+}
