@@ -1,5 +1,6 @@
 //! Builds each target's seed corpus from the fixtures: every fixture file of
-//! a kind the target covers, prefixed with the byte that selects its name.
+//! a kind the target covers, prefixed with the byte that selects its name
+//! (Python sources also go, as they are, to the `python_scan` target).
 //! Usage: seeds FIXTURES_DIR CORPUS_DIR
 
 use fwlint::walk::classify;
@@ -28,6 +29,15 @@ fn visit(dir: &Path, root: &Path, out: &Path, count: &mut usize) {
             .to_string_lossy()
             .replace('\\', "/");
         let file_kind = classify(&rel);
+        if file_kind == classify("src/model.py")
+            && let Ok(bytes) = std::fs::read(&path)
+        {
+            // The differential target takes the source as is.
+            let dir = out.join("python_scan");
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join(rel.replace('/', "__")), &bytes).unwrap();
+            *count += 1;
+        }
         for (target, names) in TARGETS {
             let Some(pick) = names.iter().position(|n| classify(n) == file_kind) else {
                 continue;
