@@ -89,6 +89,8 @@ pub struct Stats {
     /// and the benchmark's account; never in a report, which stays the same
     /// from run to run.
     pub phases: Vec<(&'static str, std::time::Duration)>,
+    /// Signals held after extraction (a check keeps only the essential ones).
+    pub signals_kept: u64,
 }
 
 /// Everything the walk and the extractors found.
@@ -205,6 +207,7 @@ fn scan_keeping(settings: &Settings, rules: &RuleSet, keep: &Keep) -> Result<Sca
         .extend(infer::layout_signals(&scan.files, &roots));
     scan.signals.sort_by(signal::order);
     scan.diagnostics.sort();
+    scan.stats.signals_kept = scan.signals.len() as u64;
     scan.stats.phases.push(("extract", started.elapsed()));
     Ok(scan)
 }

@@ -296,10 +296,11 @@ fn verbose(config: &Config, rules: &RuleSet, report: &crate::Report, started: In
     );
     let s = &report.stats;
     eprintln!(
-        "fwlint: {} files seen, {} read ({} bytes), {} project unit(s)",
+        "fwlint: {} files seen, {} read ({} bytes), {} signals kept, {} project unit(s)",
         s.files_seen,
         s.files_read,
         s.bytes_read,
+        s.signals_kept,
         report.projects.len()
     );
     for (why, n) in &s.skipped {

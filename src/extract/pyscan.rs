@@ -139,7 +139,7 @@ impl<'s> Lexer<'s> {
             }
             break indent;
         };
-        if self.notebook && matches!(self.peek(0), b'%' | b'!' | b'?') {
+        if self.notebook && matches!(self.peek(0), b'%' | b'!' | b'?' | b'/' | b';' | b',') {
             self.escape_command(toks);
         }
         loop {
@@ -174,7 +174,8 @@ impl<'s> Lexer<'s> {
         col
     }
 
-    /// An IPython `%magic`, `!shell` or `?help` line: not Python, one token.
+    /// An IPython `%magic`, `!shell`, `?help` or `/autocall` line: not Python,
+    /// one token.
     fn escape_command(&mut self, toks: &mut Vec<Tok>) {
         let start = self.pos;
         loop {
@@ -1241,7 +1242,9 @@ w = f\"{d[\"k\"]}\" + 'gs://after'
 
     #[test]
     fn notebook_escapes_are_not_python() {
-        let src = "%matplotlib inline\n!pip install torch\nfiles = !ls \\\n  import x\nimport jax\nobj?\n";
+        // `/f a` (found by the python_scan fuzz target), `,f a` and `;f a`
+        // are IPython autocalls; as Python, `f(x, (1,)` would be an unclosed bracket.
+        let src = "%matplotlib inline\n!pip install torch\nfiles = !ls \\\n  import x\nimport jax\nobj?\n/program = f(x, (1,)\n,f import y\n;f import z\n";
         assert_eq!(signals(src, true), ["5:1 import:jax module"]);
     }
 }
