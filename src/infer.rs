@@ -191,15 +191,36 @@ pub fn round(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
+/// A signal as evidence before it is shown: references only, so that a
+/// tree of 100,000 files holds no copy of each file's best import. It
+/// becomes an [`Evidence`] only when reported.
+#[derive(Clone, Copy)]
+struct Candidate<'s, 'r> {
+    signal: &'s Signal,
+    weight: f64,
+    rule: &'r str,
+}
+
+impl Candidate<'_, '_> {
+    fn at(&self) -> (Option<u32>, u32, u32) {
+        (self.signal.cell, self.signal.line, self.signal.column)
+    }
+
+    fn evidence(&self) -> Evidence {
+        evidence(self.signal, self.weight, self.rule)
+    }
+}
+
 /// Strongest first, then by location: a total, deterministic order.
-fn sort_evidence(ev: &mut [Evidence]) {
+fn sort_candidates(ev: &mut [Candidate]) {
     ev.sort_by(|a, b| {
+        let (x, y) = (a.signal, b.signal);
         b.weight
             .total_cmp(&a.weight)
             .then_with(|| {
-                (&a.path, a.cell, a.line, a.column).cmp(&(&b.path, b.cell, b.line, b.column))
+                (&x.path, x.cell, x.line, x.column).cmp(&(&y.path, y.cell, y.line, y.column))
             })
-            .then_with(|| a.signal.cmp(&b.signal))
+            .then_with(|| describe(x).cmp(&describe(y)))
     });
 }
 
@@ -210,13 +231,17 @@ pub fn analyse(
     rules: &RuleSet,
     declared: &[Goal],
 ) -> UnitAnalysis {
-    // framework id → file → (best weight, evidence)
-    let mut fw: BTreeMap<&str, BTreeMap<&str, Evidence>> = BTreeMap::new();
+    // framework id → file → best evidence
+    let mut fw: BTreeMap<&str, BTreeMap<&str, Candidate>> = BTreeMap::new();
     // goal → rule index → best evidence
-    let mut goals: BTreeMap<Goal, BTreeMap<usize, Evidence>> = BTreeMap::new();
-    for signal in signals {
+    let mut goals: BTreeMap<Goal, BTreeMap<usize, Candidate>> = BTreeMap::new();
+    for &signal in signals {
         for (target, weight, rule) in weighed(signal, rules) {
-            let ev = evidence(signal, weight, rule);
+            let ev = Candidate {
+                signal,
+                weight,
+                rule,
+            };
             match target {
                 Counts::Framework(f) => keep_best(fw.entry(f).or_default().entry(&signal.path), ev),
                 Counts::Goal(g, id) => keep_best(goals.entry(g).or_default().entry(id), ev),
@@ -276,7 +301,10 @@ pub fn beats(
     weight > kept.0 || (weight == kept.0 && at < kept.1)
 }
 
-fn keep_best<K: Ord>(slot: std::collections::btree_map::Entry<'_, K, Evidence>, ev: Evidence) {
+fn keep_best<'s, 'r, K: Ord>(
+    slot: std::collections::btree_map::Entry<'_, K, Candidate<'s, 'r>>,
+    ev: Candidate<'s, 'r>,
+) {
     use std::collections::btree_map::Entry;
     match slot {
         Entry::Vacant(v) => {
@@ -284,8 +312,7 @@ fn keep_best<K: Ord>(slot: std::collections::btree_map::Entry<'_, K, Evidence>, 
         }
         Entry::Occupied(mut o) => {
             let cur = o.get();
-            let kept = (cur.weight, (cur.cell, cur.line, cur.column));
-            if beats(ev.weight, (ev.cell, ev.line, ev.column), kept) {
+            if beats(ev.weight, ev.at(), (cur.weight, cur.at())) {
                 o.insert(ev);
             }
         }
@@ -293,14 +320,13 @@ fn keep_best<K: Ord>(slot: std::collections::btree_map::Entry<'_, K, Evidence>, 
 }
 
 fn framework_uses(
-    fw: BTreeMap<&str, BTreeMap<&str, Evidence>>,
+    fw: BTreeMap<&str, BTreeMap<&str, Candidate>>,
     rules: &RuleSet,
 ) -> Vec<FrameworkUse> {
-    let mut all: BTreeMap<String, (f64, BTreeMap<String, Evidence>)> = BTreeMap::new();
+    let mut all: BTreeMap<&str, (f64, BTreeMap<&str, Candidate>)> = BTreeMap::new();
     for (id, files) in fw {
         let score = files.values().map(|e| e.weight).sum();
-        let files = files.into_iter().map(|(p, e)| (p.to_string(), e)).collect();
-        all.insert(id.to_string(), (score, files));
+        all.insert(id, (score, files));
     }
     let threshold = rules.scoring.framework_threshold;
     // Keras next to TensorFlow is tf.keras: fold it in.
@@ -309,10 +335,10 @@ fn framework_uses(
             continue;
         };
         let target_used = all
-            .get(into.get_ref())
+            .get(into.get_ref().as_str())
             .is_some_and(|(s, _)| *s >= threshold);
-        if target_used && let Some((_, files)) = all.remove(&def.id) {
-            let target = all.get_mut(into.get_ref()).expect("checked above");
+        if target_used && let Some((_, files)) = all.remove(def.id.as_str()) {
+            let target = all.get_mut(into.get_ref().as_str()).expect("checked above");
             for (path, ev) in files {
                 keep_best(target.1.entry(path), ev);
             }
@@ -323,15 +349,14 @@ fn framework_uses(
         .into_iter()
         .filter(|(_, (score, _))| *score >= threshold)
         .map(|(id, (score, files))| {
-            let mut evidence: Vec<Evidence> = files.into_values().collect();
-            sort_evidence(&mut evidence);
-            let count = evidence.len();
-            evidence.truncate(EVIDENCE_SHOWN);
+            let mut candidates: Vec<Candidate> = files.into_values().collect();
+            sort_candidates(&mut candidates);
+            let shown = candidates.iter().take(EVIDENCE_SHOWN);
             FrameworkUse {
-                id,
+                id: id.to_string(),
                 score: round(score),
-                files: count,
-                evidence,
+                files: candidates.len(),
+                evidence: shown.map(Candidate::evidence).collect(),
             }
         })
         .collect();
@@ -340,7 +365,7 @@ fn framework_uses(
 }
 
 fn goal_scores(
-    goals: BTreeMap<Goal, BTreeMap<usize, Evidence>>,
+    goals: BTreeMap<Goal, BTreeMap<usize, Candidate>>,
     rules: &RuleSet,
     declared: &[Goal],
 ) -> (Vec<GoalScore>, Vec<GoalScore>) {
@@ -348,9 +373,10 @@ fn goal_scores(
     let mut scored: Vec<GoalScore> = goals
         .into_iter()
         .map(|(goal, per_rule)| {
-            let mut evidence: Vec<Evidence> = per_rule.into_values().collect();
-            let score = evidence.iter().map(|e| e.weight).sum::<f64>();
-            sort_evidence(&mut evidence);
+            let mut candidates: Vec<Candidate> = per_rule.into_values().collect();
+            let score = candidates.iter().map(|e| e.weight).sum::<f64>();
+            sort_candidates(&mut candidates);
+            let evidence = candidates.iter().map(Candidate::evidence).collect();
             GoalScore {
                 goal,
                 score: round(score),

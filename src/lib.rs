@@ -203,9 +203,12 @@ fn scan_keeping(settings: &Settings, rules: &RuleSet, keep: &Keep) -> Result<Sca
     }
     follow_includes(&mut scan, &base, rules, keep);
     let roots = infer::unit_roots(&scan.files);
-    scan.signals
-        .extend(infer::layout_signals(&scan.files, &roots));
-    scan.signals.sort_by(signal::order);
+    let layout = infer::layout_signals(&scan.files, &roots);
+    scan.signals.reserve_exact(layout.len());
+    scan.signals.extend(layout);
+    // Unstable sorting needs no buffer of half the signals; the derived
+    // order is total (it extends `signal::order`), so no input order shows.
+    scan.signals.sort_unstable();
     scan.diagnostics.sort();
     scan.stats.signals_kept = scan.signals.len() as u64;
     scan.stats.phases.push(("extract", started.elapsed()));
@@ -252,6 +255,8 @@ impl Found {
         for (reason, n) in other.stats.skipped {
             *self.stats.skipped.entry(reason).or_default() += n;
         }
+        // Exact: amortized growth would leave up to twice the signals' room.
+        self.signals.reserve_exact(other.signals.len());
         self.signals.extend(other.signals);
         self.diagnostics.extend(other.diagnostics);
         self
@@ -429,9 +434,14 @@ pub fn check(settings: &Settings, rules: &RuleSet) -> Result<Report, Error> {
 }
 
 /// Infers and judges a finished scan.
-pub fn analyse(scan: Scan, settings: &Settings, rules: &RuleSet) -> Report {
+pub fn analyse(mut scan: Scan, settings: &Settings, rules: &RuleSet) -> Report {
     let started = std::time::Instant::now();
     let roots = infer::unit_roots(&scan.files);
+    let manifests = ManifestState::new(&scan.files, &scan.diagnostics, &roots);
+    let first = scan.files.first().map(|f| f.rel.clone());
+    // Nothing below needs the file list: on a 100k-file tree it is a
+    // quarter of the memory the analysis would otherwise peak at.
+    scan.files = Vec::new();
     let all: Vec<&Signal> = scan.signals.iter().collect();
     let rollup = infer::analyse(".", &all, rules, &settings.goals);
     let mut by_unit: BTreeMap<&str, Vec<&Signal>> = BTreeMap::new();
@@ -441,7 +451,6 @@ pub fn analyse(scan: Scan, settings: &Settings, rules: &RuleSet) -> Report {
             .or_default()
             .push(s);
     }
-    let manifests = ManifestState::new(&scan, &roots);
     let imported = judge::imported_frameworks(&scan.signals, rules);
     let units: Vec<UnitAnalysis> = by_unit
         .iter()
@@ -484,7 +493,7 @@ pub fn analyse(scan: Scan, settings: &Settings, rules: &RuleSet) -> Report {
             verdict: judge::verdict(unit, goals, rules),
         });
     }
-    let first = scan.files.first().map(|f| f.rel.as_str());
+    let first = first.as_deref();
     findings.extend(judge::tree_findings(&rollup, first, rules));
     findings.extend(judge::declared_goal_findings(
         &rollup,
@@ -528,23 +537,21 @@ fn enclosing_roots<'r>(roots: &'r [String], unit: &str) -> Vec<&'r str> {
 
 /// Which units have dependency manifests, and which have one that could not
 /// be parsed (it may declare anything, so FW202 stays quiet there).
-struct ManifestState<'s> {
-    with_manifest: BTreeSet<&'s str>,
-    broken: BTreeSet<&'s str>,
+struct ManifestState<'r> {
+    with_manifest: BTreeSet<&'r str>,
+    broken: BTreeSet<&'r str>,
 }
 
-impl<'s> ManifestState<'s> {
-    fn new(scan: &'s Scan, roots: &'s [String]) -> Self {
-        let manifests: BTreeSet<&str> = scan
-            .files
+impl<'r> ManifestState<'r> {
+    fn new(files: &[FileEntry], diagnostics: &[Diagnostic], roots: &'r [String]) -> Self {
+        let manifests: BTreeSet<&str> = files
             .iter()
             .filter(|f| f.kind.is_manifest())
             .map(|f| f.rel.as_str())
             .collect();
         ManifestState {
             with_manifest: manifests.iter().map(|m| infer::unit_of(m, roots)).collect(),
-            broken: scan
-                .diagnostics
+            broken: diagnostics
                 .iter()
                 .filter(|d| manifests.contains(d.path.as_str()) && d.code != "FW003")
                 .map(|d| infer::unit_of(&d.path, roots))
