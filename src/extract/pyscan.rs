@@ -55,8 +55,14 @@ struct Lexer<'s> {
     notebook: bool,
     /// Open brackets (and f-string fields, as `{`) with their offsets.
     brackets: Vec<(u8, usize)>,
+    /// Replacement fields being read, one inside the other.
+    fields_open: usize,
     error: Option<(usize, String)>,
 }
+
+/// f-strings nested deeper than this are not followed (CPython stops far
+/// sooner); the bound keeps the recursion through nested fields shallow.
+const MAX_FIELD_NESTING: usize = 200;
 
 fn is_id(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
@@ -90,9 +96,8 @@ impl<'s> Lexer<'s> {
     }
 
     fn skip_line(&mut self) {
-        while !self.at_end() && !is_newline(self.peek(0)) {
-            self.pos += 1;
-        }
+        let rest = &self.src[self.pos..];
+        self.pos += memchr::memchr2(b'\n', b'\r', rest).unwrap_or(rest.len());
     }
 
     /// Spaces, comments and backslash continuations; newlines too when
@@ -336,6 +341,14 @@ impl<'s> Lexer<'s> {
     /// unterminated (a newline in a one-line string, or the end).
     fn plain_string_body(&mut self, quote: u8, triple: bool) -> bool {
         while !self.at_end() {
+            if triple {
+                // Docstrings are long: jump to the next byte that matters.
+                let rest = &self.src[self.pos..];
+                match memchr::memchr2(quote, b'\\', rest) {
+                    Some(skip) => self.pos += skip,
+                    None => break,
+                }
+            }
             match self.peek(0) {
                 b'\\' => {
                     self.pos += 1;
@@ -448,6 +461,25 @@ impl<'s> Lexer<'s> {
     fn field(&mut self, toks: &mut Vec<Tok>, quote: u8, triple: bool, raw: bool) {
         let start = self.pos;
         self.pos += 1;
+        if self.fields_open >= MAX_FIELD_NESTING {
+            // Each nested f-string recurses: past the bound, the rest of this
+            // field is read as text rather than risk the stack.
+            self.fail(start, "f-strings nested too deeply");
+            return;
+        }
+        self.fields_open += 1;
+        self.field_body(toks, quote, triple, raw, start);
+        self.fields_open -= 1;
+    }
+
+    fn field_body(
+        &mut self,
+        toks: &mut Vec<Tok>,
+        quote: u8,
+        triple: bool,
+        raw: bool,
+        start: usize,
+    ) {
         self.push(toks, K::Field, start);
         self.brackets.push((b'{', start));
         let depth = self.brackets.len();
@@ -579,6 +611,7 @@ pub fn extract(source: &str, notebook: bool, uri_prefixes: &[&str], out: &mut Ex
         pos: offset,
         notebook,
         brackets: Vec::new(),
+        fields_open: 0,
         error: None,
     };
     let check_uris = uri_prefixes
@@ -1237,6 +1270,26 @@ w = f\"{d[\"k\"]}\" + 'gs://after'
         assert_eq!(
             signals("if x:\n    pass\n  import jax\n", false)[1],
             "3:3 FW002 syntax error: unindent does not match any outer indentation level"
+        );
+    }
+
+    #[test]
+    fn deep_nesting_neither_recurses_nor_hides_the_imports() {
+        let n = 100_000;
+        let brackets = format!("import torch\nx = {}1{}\n", "(".repeat(n), ")".repeat(n));
+        assert_eq!(signals(&brackets, false), ["1:1 import:torch module"]);
+        let fstrings = format!(
+            "import torch\nx = {}x{}\n",
+            "f\"{".repeat(n),
+            "}\"".repeat(n)
+        );
+        assert_eq!(
+            signals(&fstrings, false),
+            [
+                "1:1 import:torch module",
+                // The 201st field: `x = ` and 200 times `f"{`.
+                "2:607 FW002 syntax error: f-strings nested too deeply"
+            ]
         );
     }
 

@@ -14,7 +14,7 @@ use std::borrow::Cow;
 
 /// Decodes Python source bytes the way CPython does: a UTF-8 BOM, else a PEP 263
 /// cookie on line 1 or 2, else UTF-8. Invalid bytes are replaced and reported.
-pub fn decode(bytes: &[u8], out: &mut Extracted) -> String {
+pub fn decode<'b>(bytes: &'b [u8], out: &mut Extracted) -> Cow<'b, str> {
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
         return utf8_or_lossy(rest, out);
     }
@@ -23,7 +23,9 @@ pub fn decode(bytes: &[u8], out: &mut Extracted) -> String {
         if !matches!(label.as_str(), "utf-8" | "utf8" | "utf_8") {
             let label = python_label(&label);
             match encoding_rs::Encoding::for_label(label.as_bytes()) {
-                Some(enc) => return enc.decode_without_bom_handling(bytes).0.into_owned(),
+                Some(enc) => {
+                    return Cow::Owned(enc.decode_without_bom_handling(bytes).0.into_owned());
+                }
                 None => out.diagnose(
                     "FW003",
                     1,
@@ -45,9 +47,9 @@ fn python_label(label: &str) -> Cow<'_, str> {
     }
 }
 
-fn utf8_or_lossy(bytes: &[u8], out: &mut Extracted) -> String {
+fn utf8_or_lossy<'b>(bytes: &'b [u8], out: &mut Extracted) -> Cow<'b, str> {
     match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_string(),
+        Ok(s) => Cow::Borrowed(s),
         Err(e) => {
             let line = bytes[..e.valid_up_to()]
                 .iter()
@@ -60,7 +62,7 @@ fn utf8_or_lossy(bytes: &[u8], out: &mut Extracted) -> String {
                 1,
                 "file is not valid UTF-8 and declares no encoding; invalid bytes replaced".into(),
             );
-            String::from_utf8_lossy(bytes).into_owned()
+            String::from_utf8_lossy(bytes)
         }
     }
 }
@@ -198,10 +200,10 @@ pub fn nesting_bound(source: &str) -> usize {
 
 /// Signals of one Python source (a file, or a notebook cell).
 pub fn extract(source: &str, notebook: bool, uri_prefixes: &[&str], out: &mut Extracted) {
-    if !worth_parsing(source, uri_prefixes) || too_deep(source, out) {
-        return;
+    // No nesting guard: the scan keeps brackets in a vector, not on the stack.
+    if worth_parsing(source, uri_prefixes) {
+        super::pyscan::extract(source, notebook, uri_prefixes, out);
     }
-    super::pyscan::extract(source, notebook, uri_prefixes, out);
 }
 
 /// [`extract`] through the full parser: what `setup.py` uses (it is parsed
@@ -519,13 +521,18 @@ mod tests {
             format!("import os\nx = 2{}\n", "**2".repeat(5000)),
         ] {
             let mut out = Extracted::default();
-            extract(&src, false, &[], &mut out);
+            extract_by_parsing(&src, false, &[], &mut out);
             assert_eq!(out.diagnostics.len(), 1, "{}", &src[..40]);
             assert!(out.signals.is_empty());
+            // The token scan has no recursion to guard: it reads the file.
+            let mut out = Extracted::default();
+            extract(&src, false, &[], &mut out);
+            assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+            assert_eq!(out.signals.len(), 1);
         }
         let mut out = Extracted::default();
         let fine = "import torch\n# ----------------------------------------\nx = [[[[1]]]]\n";
-        extract(fine, false, &[], &mut out);
+        extract_by_parsing(fine, false, &[], &mut out);
         assert!(out.diagnostics.is_empty());
         assert_eq!(out.signals.len(), 1);
     }
