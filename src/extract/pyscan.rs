@@ -64,6 +64,22 @@ struct Lexer<'s> {
 /// sooner); the bound keeps the recursion through nested fields shallow.
 const MAX_FIELD_NESTING: usize = 200;
 
+/// Where a line starts: columns (tabs to multiples of two) and characters.
+/// Two indentations compare only when both measures agree; otherwise the
+/// mix of tabs and spaces is ambiguous (ruff's rule, stricter than none).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+struct Indent {
+    col: u32,
+    chars: u32,
+}
+
+impl Indent {
+    fn compare(self, other: Indent) -> Option<std::cmp::Ordering> {
+        let by_col = self.col.cmp(&other.col);
+        (by_col == self.chars.cmp(&other.chars)).then_some(by_col)
+    }
+}
+
 fn is_id(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
 }
@@ -119,21 +135,15 @@ impl<'s> Lexer<'s> {
 
     /// The next logical line's tokens into `toks` (cleared first) and its
     /// indentation; `None` at the end of the source.
-    fn line(&mut self, toks: &mut Vec<Tok>) -> Option<u32> {
+    fn line(&mut self, toks: &mut Vec<Tok>) -> Option<Indent> {
         toks.clear();
         let indent = loop {
             if self.at_end() {
                 return None;
             }
             let indent = self.indentation();
-            match self.peek(0) {
-                b'#' => self.skip_line(),
-                b'\\' if is_newline(self.peek(1)) => {
-                    self.pos += 1;
-                    self.newline();
-                    continue;
-                }
-                _ => {}
+            if self.peek(0) == b'#' {
+                self.skip_line();
             }
             if self.at_end() {
                 return None;
@@ -164,19 +174,38 @@ impl<'s> Lexer<'s> {
         }
     }
 
-    /// Columns of leading whitespace, tabs to multiples of eight as in CPython.
-    fn indentation(&mut self) -> u32 {
-        let mut col: u32 = 0;
+    /// A line's leading whitespace, measured as ruff's parser does: in
+    /// columns (a tab to the next multiple of two) and in characters; a form
+    /// feed starts over. Whitespace after a backslash continuation does not
+    /// count unless the line had none before it.
+    fn indentation(&mut self) -> Indent {
+        let (mut col, mut chars) = (0u32, 0u32);
         while !self.at_end() {
             match self.peek(0) {
                 b' ' => col = col.saturating_add(1),
-                b'\t' => col = (col / 8 + 1).saturating_mul(8),
-                b'\x0c' => col = 0,
+                b'\t' => col = col.saturating_add(2 - col % 2),
+                b'\x0c' => {
+                    (col, chars) = (0, 0);
+                    self.pos += 1;
+                    continue;
+                }
+                b'\\' if is_newline(self.peek(1)) => {
+                    self.pos += 1;
+                    self.newline();
+                    if chars > 0 {
+                        while matches!(self.peek(0), b' ' | b'\t' | b'\x0c') {
+                            self.pos += 1;
+                        }
+                        break;
+                    }
+                    continue;
+                }
                 _ => break,
             }
+            chars = chars.saturating_add(1);
             self.pos += 1;
         }
-        col
+        Indent { col, chars }
     }
 
     /// An IPython `%magic`, `!shell`, `?help` or `/autocall` line: not Python,
@@ -579,7 +608,7 @@ impl Ctx {
 }
 
 struct Block {
-    indent: u32,
+    indent: Indent,
     kind: Kind,
     /// The last compound statement seen directly in this block.
     family: Family,
@@ -623,7 +652,7 @@ pub fn extract(source: &str, notebook: bool, uri_prefixes: &[&str], out: &mut Ex
         uri_prefixes,
         check_uris,
         blocks: vec![Block {
-            indent: 0,
+            indent: Indent::default(),
             kind: Kind::Other,
             family: Family::None,
         }],
@@ -680,7 +709,7 @@ impl Reader<'_, '_> {
         self.out.push(signal);
     }
 
-    fn line(&mut self, toks: &[Tok], indent: u32, at: usize) {
+    fn line(&mut self, toks: &[Tok], indent: Indent, at: usize) {
         self.indent(indent, at);
         let ctx = self.ctx();
         if toks[0].kind == K::At {
@@ -697,27 +726,38 @@ impl Reader<'_, '_> {
         self.simple_statements(toks, ctx);
     }
 
-    fn indent(&mut self, indent: u32, at: usize) {
-        let top = self.blocks.last().map_or(0, |b| b.indent);
-        if indent > top {
-            let kind = self.pending.take().unwrap_or_else(|| {
-                self.fail(at, "unexpected indent");
-                Kind::Other
-            });
-            self.blocks.push(Block {
-                indent,
-                kind,
-                family: Family::None,
-            });
-            return;
+    fn indent(&mut self, indent: Indent, at: usize) {
+        use std::cmp::Ordering::{Equal, Greater, Less};
+        let top = self.blocks.last().map_or(Indent::default(), |b| b.indent);
+        match indent.compare(top) {
+            Some(Greater) => {
+                let kind = self.pending.take().unwrap_or_else(|| {
+                    self.fail(at, "unexpected indent");
+                    Kind::Other
+                });
+                self.blocks.push(Block {
+                    indent,
+                    kind,
+                    family: Family::None,
+                });
+                return;
+            }
+            None => self.fail(at, "inconsistent use of tabs and spaces in indentation"),
+            Some(Equal | Less) => {}
         }
         if self.pending.take().is_some() {
             self.fail(at, "expected an indented block");
         }
-        while self.blocks.len() > 1 && indent < self.blocks[self.blocks.len() - 1].indent {
+        while self.blocks.len() > 1
+            && indent.compare(self.blocks[self.blocks.len() - 1].indent) == Some(Less)
+        {
             self.blocks.pop();
         }
-        if self.blocks.last().is_some_and(|b| b.indent != indent) {
+        if self
+            .blocks
+            .last()
+            .is_some_and(|b| indent.compare(b.indent) != Some(Equal))
+        {
             self.fail(at, "unindent does not match any outer indentation level");
         }
     }
@@ -1270,6 +1310,26 @@ w = f\"{d[\"k\"]}\" + 'gs://after'
         assert_eq!(
             signals("if x:\n    pass\n  import jax\n", false)[1],
             "3:3 FW002 syntax error: unindent does not match any outer indentation level"
+        );
+    }
+
+    #[test]
+    fn tabs_count_as_ruffs_parser_counts_them() {
+        // Found by the python_scan fuzz target: `   \t ` is five characters
+        // and five columns (a tab to the next even column), so eight spaces
+        // are deeper on both counts. With tabs to multiples of eight it
+        // looked like a dedent.
+        let src =
+            "class D:\n   \t def call(self):\n        import inner\n   \t \\\n  import cont\n";
+        assert_eq!(
+            signals(src, false),
+            ["3:9 import:inner function", "5:3 import:cont class"]
+        );
+        // Two tabs and four spaces: the same columns, not the same characters.
+        let ambiguous = "if x:\n\t\timport a\n    import b\n";
+        assert_eq!(
+            signals(ambiguous, false)[2],
+            "3:5 FW002 syntax error: inconsistent use of tabs and spaces in indentation"
         );
     }
 
