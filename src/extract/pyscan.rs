@@ -375,7 +375,12 @@ impl<'s> Lexer<'s> {
                 let rest = &self.src[self.pos..];
                 match memchr::memchr2(quote, b'\\', rest) {
                     Some(skip) => self.pos += skip,
-                    None => break,
+                    None => {
+                        // Unterminated: to the end, never inside a character
+                        // (an escaped byte may have left us in one).
+                        self.pos = self.src.len();
+                        break;
+                    }
                 }
             }
             match self.peek(0) {
@@ -690,7 +695,9 @@ impl Reader<'_, '_> {
     }
 
     fn text(&self, t: &Tok) -> &str {
-        &self.src[t.start..t.end]
+        // Tokens start and end on ASCII bytes or at the end; `get` makes a
+        // mistake there an empty name rather than a panic.
+        self.src.get(t.start..t.end).unwrap_or("")
     }
 
     fn is_word(&self, t: Option<&Tok>, word: &str) -> bool {
@@ -1330,6 +1337,21 @@ w = f\"{d[\"k\"]}\" + 'gs://after'
         assert_eq!(
             signals(ambiguous, false)[2],
             "3:5 FW002 syntax error: inconsistent use of tabs and spaces in indentation"
+        );
+    }
+
+    #[test]
+    fn an_unterminated_docstring_ends_at_the_end() {
+        // Found by the notebook fuzz target: the last escape of an
+        // unterminated triple-quoted string escaped the first byte of a
+        // multi-byte character, and the scan resumed inside the character.
+        let src = "import torch\nx = '''abc\\\u{fffd}f(1)";
+        assert_eq!(
+            signals(src, false),
+            [
+                "1:1 import:torch module",
+                "2:5 FW002 syntax error: unterminated triple-quoted string literal"
+            ]
         );
     }
 
