@@ -147,10 +147,22 @@ fn finish(rel: &str, mut out: Extracted, rules: &RuleSet) -> Extracted {
     out
 }
 
-fn text_of(bytes: &[u8], out: &mut Extracted) -> String {
+/// A JSON file that does not parse: FW002 at serde_json's position.
+pub fn diagnose_json(out: &mut Extracted, e: &serde_json::Error, what: &str) {
+    out.diagnose(
+        "FW002",
+        crate::signal::to_u32(e.line().max(1)),
+        crate::signal::to_u32(e.column().max(1)),
+        format!("{what}: {e}"),
+    );
+}
+
+/// The text of a file, borrowed when it is UTF-8 (no copy of a 50 MB
+/// notebook), with invalid bytes replaced and reported otherwise.
+fn text_of<'b>(bytes: &'b [u8], out: &mut Extracted) -> std::borrow::Cow<'b, str> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_string(),
+        Ok(s) => std::borrow::Cow::Borrowed(s),
         Err(_) => {
             out.diagnose(
                 "FW003",
@@ -158,7 +170,7 @@ fn text_of(bytes: &[u8], out: &mut Extracted) -> String {
                 1,
                 "file is not valid UTF-8; invalid bytes replaced".into(),
             );
-            String::from_utf8_lossy(bytes).into_owned()
+            String::from_utf8_lossy(bytes)
         }
     }
 }

@@ -7,13 +7,6 @@ use super::requirements::pip_install_args;
 use crate::signal::{Extracted, Signal, SignalKind, to_u32};
 use serde::Deserialize;
 
-#[derive(Deserialize)]
-struct Notebook {
-    cells: Vec<Cell>,
-    #[serde(default)]
-    metadata: Metadata,
-}
-
 #[derive(Deserialize, Default)]
 struct Metadata {
     kernelspec: Option<Language>,
@@ -49,11 +42,40 @@ struct Cell {
     source: Source,
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
 enum Source {
     Text(String),
     Lines(Vec<String>),
+}
+
+/// A string or a list of strings, read directly: `#[serde(untagged)]`
+/// would first copy every cell into serde's buffer to try each form.
+impl<'de> Deserialize<'de> for Source {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Source;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string or a list of strings")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Source, E> {
+                Ok(Source::Text(v.to_string()))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Source, E> {
+                Ok(Source::Text(v))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Source, A::Error> {
+                let mut lines = Vec::new();
+                while let Some(line) = seq.next_element::<String>()? {
+                    lines.push(line);
+                }
+                Ok(Source::Lines(lines))
+            }
+        }
+        d.deserialize_any(Visit)
+    }
 }
 
 impl Default for Source {
@@ -71,40 +93,118 @@ impl Source {
     }
 }
 
+/// Reads a notebook cell by cell as the JSON is parsed: a 50 MB notebook
+/// is never held as a list of cells next to its text.
 pub fn extract(text: &str, uri_prefixes: &[&str], out: &mut Extracted) {
-    let notebook: Notebook = match serde_json::from_str(text) {
-        Ok(nb) => nb,
-        Err(e) => {
-            out.diagnose(
-                "FW002",
-                to_u32(e.line().max(1)),
-                to_u32(e.column().max(1)),
-                format!("not a Jupyter notebook (nbformat 4 JSON): {e}"),
-            );
-            return;
-        }
+    let mut reader = Reader {
+        uri_prefixes,
+        found: Extracted::default(),
+        cells: 0,
+        metadata: None,
     };
-    if !notebook.metadata.is_python() {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let read =
+        serde::de::DeserializeSeed::deserialize(&mut reader, &mut de).and_then(|()| de.end());
+    if let Err(e) = read {
+        // As before streaming: a broken notebook is one diagnostic, nothing else.
+        super::diagnose_json(out, &e, "not a Jupyter notebook (nbformat 4 JSON)");
         return;
     }
-    for (i, cell) in notebook.cells.into_iter().enumerate() {
-        if cell.cell_type != "code" {
-            continue;
+    if !reader.metadata.unwrap_or_default().is_python() {
+        return;
+    }
+    for s in reader.found.signals {
+        out.push(s);
+    }
+    out.diagnostics.extend(reader.found.diagnostics);
+}
+
+/// The notebook's top-level object: `cells` read one at a time,
+/// `metadata` kept (it may come after the cells), the rest skipped.
+struct Reader<'u> {
+    uri_prefixes: &'u [&'u str],
+    found: Extracted,
+    cells: usize,
+    metadata: Option<Metadata>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for &mut Reader<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for &mut Reader<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a notebook object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut has_cells = false;
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "cells" => {
+                    has_cells = true;
+                    map.next_value_seed(Cells(&mut *self))?;
+                }
+                "metadata" => self.metadata = Some(map.next_value()?),
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
         }
-        let cell_no = to_u32(i + 1);
+        if !has_cells {
+            return Err(serde::de::Error::missing_field("cells"));
+        }
+        Ok(())
+    }
+}
+
+struct Cells<'r, 'u>(&'r mut Reader<'u>);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Cells<'_, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Cells<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list of cells")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(cell) = seq.next_element::<Cell>()? {
+            self.0.cells += 1;
+            self.0.cell(cell);
+        }
+        Ok(())
+    }
+}
+
+impl Reader<'_> {
+    fn cell(&mut self, cell: Cell) {
+        if cell.cell_type != "code" {
+            return;
+        }
+        let cell_no = to_u32(self.cells);
         let Some(source) = python_of_cell(cell.source.joined()) else {
-            continue;
+            return;
         };
         let mut cell_out = Extracted::default();
-        python::extract(&source, true, uri_prefixes, &mut cell_out);
+        python::extract(&source, true, self.uri_prefixes, &mut cell_out);
         pip_lines(&source, &mut cell_out);
         for mut s in cell_out.signals {
             s.cell = Some(cell_no);
-            out.push(s);
+            self.found.push(s);
         }
         for mut d in cell_out.diagnostics {
             d.cell = Some(cell_no);
-            out.diagnostics.push(d);
+            self.found.diagnostics.push(d);
         }
     }
 }
@@ -245,5 +345,31 @@ mod tests {
         let mut out = Extracted::default();
         extract("{\"cells\": [", &[], &mut out);
         assert_eq!(out.diagnostics[0].code, "FW002");
+        // Cells are read as the JSON is parsed; a notebook broken after
+        // good cells still gives its one diagnostic and nothing else.
+        let mut out = Extracted::default();
+        extract(
+            r#"{"cells": [{"cell_type": "code", "source": "import torch\n"}], "metadata": "#,
+            &[],
+            &mut out,
+        );
+        assert!(out.signals.is_empty());
+        assert_eq!(out.diagnostics.len(), 1, "{:?}", out.diagnostics);
+        let mut out = Extracted::default();
+        extract(r#"{"metadata": {}, "nbformat": 4}"#, &[], &mut out);
+        assert!(out.diagnostics[0].message.contains("missing field `cells`"));
+    }
+
+    #[test]
+    fn a_kernel_declared_after_the_cells_still_counts() {
+        let nb = r#"{"cells": [{"cell_type": "code", "source": ["import torch\n"]}],
+ "metadata": {"kernelspec": {"language": "julia"}}, "nbformat": 4}"#;
+        let mut out = Extracted::default();
+        extract(nb, &[], &mut out);
+        assert!(out.signals.is_empty() && out.diagnostics.is_empty());
+        let python = nb.replace("julia", "python");
+        let mut out = Extracted::default();
+        extract(&python, &[], &mut out);
+        assert_eq!(out.signals.len(), 1);
     }
 }

@@ -2,7 +2,7 @@
 //! `pubspec.yaml`. Keys: `npm:name`, `pub:name`.
 
 use super::manifest::Locator;
-use crate::signal::{Context, Extracted, Signal, SignalKind, to_u32};
+use crate::signal::{Context, Extracted, Signal, SignalKind};
 
 const NPM_SECTIONS: [(&str, Option<Context>); 4] = [
     ("dependencies", None),
@@ -15,12 +15,7 @@ pub fn package_json(text: &str, out: &mut Extracted) {
     let doc: serde_json::Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
-            out.diagnose(
-                "FW002",
-                to_u32(e.line().max(1)),
-                to_u32(e.column().max(1)),
-                format!("invalid JSON: {e}"),
-            );
+            super::diagnose_json(out, &e, "invalid JSON");
             return;
         }
     };
