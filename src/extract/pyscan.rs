@@ -876,6 +876,9 @@ impl Reader<'_, '_> {
     }
 
     fn simple_statements(&mut self, toks: &[Tok], ctx: Ctx) {
+        if !toks.iter().any(|t| t.kind == K::Semi) {
+            return self.simple(toks, ctx); // the common case, without a split
+        }
         for statement in split_top_level(toks, K::Semi) {
             self.simple(statement, ctx);
         }
@@ -945,6 +948,14 @@ impl Reader<'_, '_> {
     /// `os.environ["KERAS_BACKEND"] = "jax"` (any `…environ` chain, several
     /// targets allowed), at the statement.
     fn env_assignment(&mut self, toks: &[Tok], ctx: Ctx) {
+        // A target is a name chain ending in `environ`: a statement with
+        // no such name needs no split.
+        let names_environ = toks
+            .iter()
+            .any(|t| t.kind == K::Name && self.text(t).ends_with("environ"));
+        if !names_environ {
+            return;
+        }
         let parts = split_top_level(toks, K::Eq);
         if parts.len() < 2 {
             return;
