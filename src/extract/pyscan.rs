@@ -60,6 +60,14 @@ struct Lexer<'s> {
     error: Option<(usize, String)>,
 }
 
+/// How an f- or t-string is quoted, which decides where its text ends.
+#[derive(Clone, Copy)]
+struct Quoting {
+    quote: u8,
+    triple: bool,
+    raw: bool,
+}
+
 /// f-strings nested deeper than this are not followed (CPython stops far
 /// sooner); the bound keeps the recursion through nested fields shallow.
 const MAX_FIELD_NESTING: usize = 200;
@@ -354,7 +362,12 @@ impl<'s> Lexer<'s> {
         let triple = self.peek(1) == quote && self.peek(2) == quote;
         self.pos += if triple { 3 } else { 1 };
         if has(b'f') || has(b't') {
-            return self.interpolated(toks, start, quote, triple, has(b'r'));
+            let q = Quoting {
+                quote,
+                triple,
+                raw: has(b'r'),
+            };
+            return self.interpolated(toks, start, q);
         }
         let closed = self.plain_string_body(quote, triple);
         if !closed && triple {
@@ -418,16 +431,9 @@ impl<'s> Lexer<'s> {
 
     /// An f- or t-string: literal text, and replacement fields whose
     /// expressions are tokenized like any code (PEP 701 lets them nest).
-    fn interpolated(
-        &mut self,
-        toks: &mut Vec<Tok>,
-        start: usize,
-        quote: u8,
-        triple: bool,
-        raw: bool,
-    ) {
+    fn interpolated(&mut self, toks: &mut Vec<Tok>, start: usize, q: Quoting) {
         self.push(toks, K::FStart, start);
-        let end = self.interpolated_text(toks, quote, triple, raw, false);
+        let end = self.interpolated_text(toks, q, false);
         if !end {
             self.fail(start, "unterminated f-string literal");
         }
@@ -437,14 +443,8 @@ impl<'s> Lexer<'s> {
     /// Literal text up to the closing quote (true), or — in a format spec —
     /// up to the `}` closing the field (true, not consumed). False at an
     /// unterminated end.
-    fn interpolated_text(
-        &mut self,
-        toks: &mut Vec<Tok>,
-        quote: u8,
-        triple: bool,
-        raw: bool,
-        spec: bool,
-    ) -> bool {
+    fn interpolated_text(&mut self, toks: &mut Vec<Tok>, q: Quoting, spec: bool) -> bool {
+        let Quoting { quote, triple, raw } = q;
         let mut named_unicode = false;
         while !self.at_end() {
             match self.peek(0) {
@@ -476,7 +476,7 @@ impl<'s> Lexer<'s> {
                     self.pos += 1;
                 }
                 b'{' if self.peek(1) == b'{' && !spec => self.pos += 2,
-                b'{' => self.field(toks, quote, triple, raw),
+                b'{' => self.field(toks, q),
                 b'}' if named_unicode => {
                     named_unicode = false;
                     self.pos += 1;
@@ -492,7 +492,7 @@ impl<'s> Lexer<'s> {
     }
 
     /// `{expression!conversion:spec}`; the expression's tokens go to `toks`.
-    fn field(&mut self, toks: &mut Vec<Tok>, quote: u8, triple: bool, raw: bool) {
+    fn field(&mut self, toks: &mut Vec<Tok>, q: Quoting) {
         let start = self.pos;
         self.pos += 1;
         if self.fields_open >= MAX_FIELD_NESTING {
@@ -502,18 +502,11 @@ impl<'s> Lexer<'s> {
             return;
         }
         self.fields_open += 1;
-        self.field_body(toks, quote, triple, raw, start);
+        self.field_body(toks, q, start);
         self.fields_open -= 1;
     }
 
-    fn field_body(
-        &mut self,
-        toks: &mut Vec<Tok>,
-        quote: u8,
-        triple: bool,
-        raw: bool,
-        start: usize,
-    ) {
+    fn field_body(&mut self, toks: &mut Vec<Tok>, q: Quoting, start: usize) {
         self.push(toks, K::Field, start);
         self.brackets.push((b'{', start));
         let depth = self.brackets.len();
@@ -532,7 +525,7 @@ impl<'s> Lexer<'s> {
                     }
                     b':' => {
                         self.pos += 1;
-                        if self.interpolated_text(toks, quote, triple, raw, true) {
+                        if self.interpolated_text(toks, q, true) {
                             self.pos += 1;
                         }
                         self.brackets.pop();
