@@ -192,8 +192,8 @@ pub fn round(x: f64) -> f64 {
 }
 
 /// A signal as evidence before it is shown: references only, so that a
-/// tree of 100,000 files holds no copy of each file's best import. It
-/// becomes an [`Evidence`] only when reported.
+/// file's signals are weighed without copies. A [`Tally`] keeps an owned
+/// [`Held`] only for what it may show.
 #[derive(Clone, Copy)]
 struct Candidate<'s, 'r> {
     signal: &'s Signal,
@@ -205,23 +205,202 @@ impl Candidate<'_, '_> {
     fn at(&self) -> (Option<u32>, u32, u32) {
         (self.signal.cell, self.signal.line, self.signal.column)
     }
+}
+
+/// Evidence a tally may show: a copy of its signal, weight and rule file.
+#[derive(Clone, Debug)]
+struct Held<'r> {
+    signal: Signal,
+    weight: f64,
+    rule: &'r str,
+}
+
+impl<'r> Held<'r> {
+    fn of(c: &Candidate<'_, 'r>) -> Held<'r> {
+        Held {
+            signal: c.signal.clone(),
+            weight: c.weight,
+            rule: c.rule,
+        }
+    }
 
     fn evidence(&self) -> Evidence {
-        evidence(self.signal, self.weight, self.rule)
+        evidence(&self.signal, self.weight, self.rule)
+    }
+
+    fn shown_order(&self, other: &Held) -> std::cmp::Ordering {
+        shown_order((self.weight, &self.signal), (other.weight, &other.signal))
+    }
+
+    fn shown_before(&self, other: &Held) -> bool {
+        self.shown_order(other).is_lt()
+    }
+
+    /// Whether this is the better single evidence for a goal rule than
+    /// `kept`: stronger, or as strong and earlier in its file, then earlier
+    /// in scan order. A total order, so any split of the files agrees.
+    fn beats_for_goal(weight: f64, x: &Signal, kept: &Held) -> bool {
+        let y = &kept.signal;
+        weight > kept.weight
+            || (weight == kept.weight
+                && (x.cell, x.line, x.column, &x.path, x.kind, &x.key)
+                    < (y.cell, y.line, y.column, &y.path, y.kind, &y.key))
     }
 }
 
-/// Strongest first, then by location: a total, deterministic order.
-fn sort_candidates(ev: &mut [Candidate]) {
-    ev.sort_by(|a, b| {
-        let (x, y) = (a.signal, b.signal);
-        b.weight
-            .total_cmp(&a.weight)
-            .then_with(|| {
-                (&x.path, x.cell, x.line, x.column).cmp(&(&y.path, y.cell, y.line, y.column))
-            })
-            .then_with(|| describe(x).cmp(&describe(y)))
-    });
+/// Strongest first, then by location: the order evidence is shown in.
+fn shown_order(a: (f64, &Signal), b: (f64, &Signal)) -> std::cmp::Ordering {
+    let ((wx, x), (wy, y)) = (a, b);
+    wy.total_cmp(&wx)
+        .then_with(|| (&x.path, x.cell, x.line, x.column).cmp(&(&y.path, y.cell, y.line, y.column)))
+        .then_with(|| describe(x).cmp(&describe(y)))
+}
+
+/// One framework in a tally: its score in hundredths (exact, so that any
+/// split of the files sums to the same), the files showing it, and the best
+/// evidence of each, strongest first, at most [`EVIDENCE_SHOWN`].
+#[derive(Clone, Debug, Default)]
+struct FrameworkTally<'r> {
+    cents: i64,
+    files: usize,
+    shown: Vec<Held<'r>>,
+}
+
+impl<'r> FrameworkTally<'r> {
+    fn add_file(&mut self, best: &Candidate<'_, 'r>) {
+        self.cents += cents(best.weight);
+        self.files += 1;
+        let last = self
+            .shown
+            .last()
+            .filter(|_| self.shown.len() == EVIDENCE_SHOWN);
+        if last
+            .is_some_and(|l| shown_order((best.weight, best.signal), (l.weight, &l.signal)).is_ge())
+        {
+            return;
+        }
+        self.offer(Held::of(best));
+    }
+
+    fn offer(&mut self, held: Held<'r>) {
+        let at = self.shown.partition_point(|h| h.shown_before(&held));
+        if at < EVIDENCE_SHOWN {
+            self.shown.insert(at, held);
+            self.shown.truncate(EVIDENCE_SHOWN);
+        }
+    }
+
+    fn merge(&mut self, other: FrameworkTally<'r>) {
+        self.cents += other.cents;
+        self.files += other.files;
+        for held in other.shown {
+            self.offer(held);
+        }
+    }
+
+    fn score(&self) -> f64 {
+        self.cents as f64 / 100.0
+    }
+}
+
+fn cents(weight: f64) -> i64 {
+    (weight * 100.0).round() as i64
+}
+
+/// What the files of a unit show, folded file by file: memory holds a few
+/// pieces of evidence per framework and goal rule, whatever the file count.
+/// Tallies of any split of the files merge into the same tally.
+#[derive(Clone, Debug, Default)]
+pub struct Tally<'r> {
+    frameworks: BTreeMap<&'r str, FrameworkTally<'r>>,
+    /// For a framework that folds into another (Keras into TensorFlow): the
+    /// two counted as one, each file by its better evidence, used in place
+    /// of the target when the fold applies.
+    folded: BTreeMap<&'r str, FrameworkTally<'r>>,
+    /// (goal, rule index) → the rule's best evidence.
+    goals: BTreeMap<(Goal, usize), Held<'r>>,
+}
+
+impl<'r> Tally<'r> {
+    /// Adds the signals of one file, in scan order.
+    pub fn add_file<'s>(
+        &mut self,
+        signals: impl IntoIterator<Item = &'s Signal>,
+        rules: &'r RuleSet,
+    ) {
+        let mut best: BTreeMap<&'r str, Candidate<'s, 'r>> = BTreeMap::new();
+        for signal in signals {
+            for (target, weight, rule) in weighed(signal, rules) {
+                let ev = Candidate {
+                    signal,
+                    weight,
+                    rule,
+                };
+                match target {
+                    Counts::Framework(f) => keep_best(best.entry(f), ev),
+                    Counts::Goal(g, id) => {
+                        if self.goal_wants((g, id), weight, signal) {
+                            self.goals.insert((g, id), Held::of(&ev));
+                        }
+                    }
+                }
+            }
+        }
+        for def in &rules.frameworks {
+            let Some(into) = &def.folds_into else {
+                continue;
+            };
+            let (own, target) = (best.get(def.id.as_str()), best.get(into.get_ref().as_str()));
+            // The target's evidence stays unless the folded one beats it.
+            let merged = match (own, target) {
+                (Some(o), Some(t)) if beats(o.weight, o.at(), (t.weight, t.at())) => o,
+                (_, Some(t)) => t,
+                (Some(o), None) => o,
+                (None, None) => continue,
+            };
+            self.folded.entry(&def.id).or_default().add_file(merged);
+        }
+        for (f, ev) in best {
+            self.frameworks.entry(f).or_default().add_file(&ev);
+        }
+    }
+
+    fn goal_wants(&self, key: (Goal, usize), weight: f64, signal: &Signal) -> bool {
+        self.goals
+            .get(&key)
+            .is_none_or(|kept| Held::beats_for_goal(weight, signal, kept))
+    }
+
+    /// Adds what another part of the files showed.
+    pub fn merge(&mut self, other: Tally<'r>) {
+        for (f, t) in other.frameworks {
+            self.frameworks.entry(f).or_default().merge(t);
+        }
+        for (f, t) in other.folded {
+            self.folded.entry(f).or_default().merge(t);
+        }
+        for (key, held) in other.goals {
+            if self.goal_wants(key, held.weight, &held.signal) {
+                self.goals.insert(key, held);
+            }
+        }
+    }
+
+    /// The analysis of the unit at `path`.
+    pub fn finish(self, path: &str, rules: &'r RuleSet, declared: &[Goal]) -> UnitAnalysis {
+        let frameworks = framework_uses(self.frameworks, self.folded, rules);
+        let mut goals: BTreeMap<Goal, Vec<Held>> = BTreeMap::new();
+        for ((goal, _), held) in self.goals {
+            goals.entry(goal).or_default().push(held);
+        }
+        let (goals, weak_goals) = goal_scores(goals, rules, declared);
+        UnitAnalysis {
+            path: path.to_string(),
+            frameworks,
+            goals,
+            weak_goals,
+        }
+    }
 }
 
 /// Analyses the signals of one unit (or of the whole tree).
@@ -231,31 +410,15 @@ pub fn analyse(
     rules: &RuleSet,
     declared: &[Goal],
 ) -> UnitAnalysis {
-    // framework id → file → best evidence
-    let mut fw: BTreeMap<&str, BTreeMap<&str, Candidate>> = BTreeMap::new();
-    // goal → rule index → best evidence
-    let mut goals: BTreeMap<Goal, BTreeMap<usize, Candidate>> = BTreeMap::new();
-    for &signal in signals {
-        for (target, weight, rule) in weighed(signal, rules) {
-            let ev = Candidate {
-                signal,
-                weight,
-                rule,
-            };
-            match target {
-                Counts::Framework(f) => keep_best(fw.entry(f).or_default().entry(&signal.path), ev),
-                Counts::Goal(g, id) => keep_best(goals.entry(g).or_default().entry(id), ev),
-            }
-        }
+    let mut by_file: BTreeMap<&str, Vec<&Signal>> = BTreeMap::new();
+    for &s in signals {
+        by_file.entry(&s.path).or_default().push(s);
     }
-    let frameworks = framework_uses(fw, rules);
-    let (goals, weak_goals) = goal_scores(goals, rules, declared);
-    UnitAnalysis {
-        path: path.to_string(),
-        frameworks,
-        goals,
-        weak_goals,
+    let mut tally = Tally::default();
+    for file in by_file.values() {
+        tally.add_file(file.iter().copied(), rules);
     }
+    tally.finish(path, rules, declared)
 }
 
 /// What a matching rule makes a signal evidence for: a framework (kept per
@@ -319,15 +482,11 @@ fn keep_best<'s, 'r, K: Ord>(
     }
 }
 
-fn framework_uses(
-    fw: BTreeMap<&str, BTreeMap<&str, Candidate>>,
-    rules: &RuleSet,
+fn framework_uses<'r>(
+    mut all: BTreeMap<&'r str, FrameworkTally<'r>>,
+    mut folded: BTreeMap<&'r str, FrameworkTally<'r>>,
+    rules: &'r RuleSet,
 ) -> Vec<FrameworkUse> {
-    let mut all: BTreeMap<&str, (f64, BTreeMap<&str, Candidate>)> = BTreeMap::new();
-    for (id, files) in fw {
-        let score = files.values().map(|e| e.weight).sum();
-        all.insert(id, (score, files));
-    }
     let threshold = rules.scoring.framework_threshold;
     // Keras next to TensorFlow is tf.keras: fold it in.
     for def in &rules.frameworks {
@@ -336,28 +495,20 @@ fn framework_uses(
         };
         let target_used = all
             .get(into.get_ref().as_str())
-            .is_some_and(|(s, _)| *s >= threshold);
-        if target_used && let Some((_, files)) = all.remove(def.id.as_str()) {
-            let target = all.get_mut(into.get_ref().as_str()).expect("checked above");
-            for (path, ev) in files {
-                keep_best(target.1.entry(path), ev);
-            }
-            target.0 = target.1.values().map(|e| e.weight).sum();
+            .is_some_and(|t| t.score() >= threshold);
+        if target_used && all.remove(def.id.as_str()).is_some() {
+            let merged = folded.remove(def.id.as_str()).unwrap_or_default();
+            all.insert(into.get_ref().as_str(), merged);
         }
     }
     let mut out: Vec<FrameworkUse> = all
         .into_iter()
-        .filter(|(_, (score, _))| *score >= threshold)
-        .map(|(id, (score, files))| {
-            let mut candidates: Vec<Candidate> = files.into_values().collect();
-            sort_candidates(&mut candidates);
-            let shown = candidates.iter().take(EVIDENCE_SHOWN);
-            FrameworkUse {
-                id: id.to_string(),
-                score: round(score),
-                files: candidates.len(),
-                evidence: shown.map(Candidate::evidence).collect(),
-            }
+        .filter(|(_, t)| t.score() >= threshold)
+        .map(|(id, t)| FrameworkUse {
+            id: id.to_string(),
+            score: round(t.score()),
+            files: t.files,
+            evidence: t.shown.iter().map(Held::evidence).collect(),
         })
         .collect();
     out.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
@@ -365,18 +516,18 @@ fn framework_uses(
 }
 
 fn goal_scores(
-    goals: BTreeMap<Goal, BTreeMap<usize, Candidate>>,
+    goals: BTreeMap<Goal, Vec<Held>>,
     rules: &RuleSet,
     declared: &[Goal],
 ) -> (Vec<GoalScore>, Vec<GoalScore>) {
     let scale = rules.scoring.scale;
     let mut scored: Vec<GoalScore> = goals
         .into_iter()
-        .map(|(goal, per_rule)| {
-            let mut candidates: Vec<Candidate> = per_rule.into_values().collect();
-            let score = candidates.iter().map(|e| e.weight).sum::<f64>();
-            sort_candidates(&mut candidates);
-            let evidence = candidates.iter().map(Candidate::evidence).collect();
+        .map(|(goal, mut per_rule)| {
+            // Summed in rule order, as the tally keeps them.
+            let score = per_rule.iter().map(|e| e.weight).sum::<f64>();
+            per_rule.sort_by(Held::shown_order);
+            let evidence = per_rule.iter().map(Held::evidence).collect();
             GoalScore {
                 goal,
                 score: round(score),
@@ -431,6 +582,7 @@ fn goal_scores(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::signal::Context;
 
     /// The definition: the longest root that is a proper ancestor folder.
     fn unit_by_scan<'r>(path: &str, roots: &'r [String]) -> &'r str {
@@ -439,6 +591,60 @@ mod tests {
             .filter(|r| is_inside(path, r))
             .max_by_key(|r| if r.as_str() == "." { 0 } else { r.len() })
             .map_or(".", String::as_str)
+    }
+
+    fn import(path: &str, key: &str, line: u32) -> Signal {
+        let mut s = Signal::new(SignalKind::Import, key, line, 1).with_context(&[Context::Module]);
+        s.path = path.to_string();
+        s
+    }
+
+    /// Files spread over tallies merged in any order give the analysis of
+    /// one tally over all of them: scores, file counts, evidence, folds.
+    #[test]
+    fn tallies_merge_to_the_same_analysis() {
+        let rules = RuleSet::builtin().unwrap();
+        let mut files: Vec<Vec<Signal>> = Vec::new();
+        for i in 0..40u32 {
+            let path = format!("pkg/m{:02}.py", (i * 17) % 40);
+            let mut file = vec![import(&path, "os", 1)];
+            match i % 5 {
+                0 => file.push(import(&path, "torch", 2 + i % 3)),
+                1 => file.push(import(&path, "tensorflow", 3)),
+                2 => file.push(import(&path, "keras", 1 + i % 4)),
+                3 => {
+                    file.push(import(&path, "keras.layers", 2));
+                    file.push(import(&path, "tensorflow", 2 + i % 2));
+                }
+                _ => file.push(import(&path, "transformers", 4)),
+            }
+            file.sort_by(crate::signal::order);
+            files.push(file);
+        }
+        let mut whole = Tally::default();
+        for f in &files {
+            whole.add_file(f, &rules);
+        }
+        let whole = format!("{:?}", whole.finish(".", &rules, &[]));
+        for split in [1, 7, 20, 39] {
+            let (mut a, mut b) = (Tally::default(), Tally::default());
+            for f in &files[..split] {
+                a.add_file(f, &rules);
+            }
+            for f in files[split..].iter().rev() {
+                b.add_file(f, &rules);
+            }
+            b.merge(a);
+            assert_eq!(
+                format!("{:?}", b.finish(".", &rules, &[])),
+                whole,
+                "split {split}"
+            );
+        }
+        assert!(
+            whole.contains("\"tensorflow\"") && whole.contains("files: 24"),
+            "{whole}"
+        );
     }
 
     #[test]

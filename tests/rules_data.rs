@@ -294,3 +294,28 @@ fn bad_rule_data_names_the_file_and_line() {
     let err = with_replaced("signals/llm.toml", "weight = 0.5", "wieght = 0.5").unwrap_err();
     assert!(err.to_string().starts_with("signals/llm.toml:"), "{err}");
 }
+
+#[test]
+fn folds_are_one_step_with_one_framework_per_target() {
+    // JAX folding into Keras, which folds into TensorFlow: a chain.
+    let err = with_replaced(
+        "frameworks.toml",
+        "used-through = [\"keras\", \"optax\", \"orbax-checkpoint\"]",
+        "used-through = [\"keras\", \"optax\", \"orbax-checkpoint\"]\nfolds-into = \"keras\"",
+    )
+    .unwrap_err();
+    assert_eq!(err.file, "frameworks.toml");
+    assert!(err.message.contains("`keras` folds into another"), "{err}");
+
+    // JAX and Keras both folding into TensorFlow.
+    let err = with_replaced(
+        "frameworks.toml",
+        "used-through = [\"keras\", \"optax\", \"orbax-checkpoint\"]",
+        "used-through = [\"keras\", \"optax\", \"orbax-checkpoint\"]\nfolds-into = \"tensorflow\"",
+    )
+    .unwrap_err();
+    assert!(
+        err.message.contains("already folds into `tensorflow`"),
+        "{err}"
+    );
+}

@@ -12,7 +12,7 @@ use crate::signal::{Context, Signal, SignalKind};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use model::{CodesFile, ContextsFile, FrameworksFile, GuidanceFile, PackagesFile, SignalsFile};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
 /// The rule files built into the binary, by their path under `rules/`.
@@ -181,6 +181,37 @@ fn error_at(file: &str, text: &str, offset: usize, message: String) -> RulesErro
     }
 }
 
+/// Folds are one step, one framework per target: a unit's score is summed
+/// as files are read, keeping for each folding framework its sum merged
+/// with its target's, which a chain or a shared target would not give.
+fn check_folds(frameworks: &[FrameworkDef], text: &str) -> Result<(), RulesError> {
+    let mut targets = BTreeSet::new();
+    for f in frameworks {
+        let Some(into) = &f.folds_into else { continue };
+        let target = into.get_ref();
+        let chained = frameworks
+            .iter()
+            .any(|g| &g.id == target && g.folds_into.is_some());
+        let problem = if chained {
+            format!(
+                "`{target}` folds into another framework itself; fold `{}` into that one",
+                f.id
+            )
+        } else if !targets.insert(target) {
+            format!("another framework already folds into `{target}`; only one may")
+        } else {
+            continue;
+        };
+        return Err(error_at(
+            "frameworks.toml",
+            text,
+            into.span().start,
+            problem,
+        ));
+    }
+    Ok(())
+}
+
 impl RuleSet {
     /// The rules built into the binary.
     pub fn builtin() -> Result<RuleSet, RulesError> {
@@ -230,6 +261,7 @@ impl RuleSet {
                 ));
             }
         }
+        check_folds(&frameworks.frameworks, frameworks_text)?;
         let mut goals = BTreeMap::new();
         for g in guidance.goals {
             if !known(g.framework.get_ref()) {
