@@ -10,8 +10,8 @@
 
 use crate::ruleset::{Goal, RuleSet, Target};
 use crate::signal::{Signal, SignalKind};
-use crate::walk::{FileEntry, FileKind};
-use std::collections::{BTreeMap, BTreeSet};
+use crate::walk::FileKind;
+use std::collections::BTreeMap;
 
 /// One piece of evidence behind a framework or a goal.
 #[derive(Clone, Debug, PartialEq)]
@@ -85,20 +85,13 @@ impl UnitAnalysis {
 
 const EVIDENCE_SHOWN: usize = 5;
 
-/// Folders that start a project unit: those holding a manifest of their own.
-pub fn unit_roots(files: &[FileEntry]) -> Vec<String> {
-    let mut roots: BTreeSet<String> = BTreeSet::from([".".to_string()]);
-    for f in files {
-        let name = f.rel.rsplit('/').next().unwrap_or(&f.rel);
-        let starts_unit = match f.kind {
-            FileKind::Requirements => name.eq_ignore_ascii_case("requirements.txt"),
-            k => k.starts_unit(),
-        };
-        if starts_unit {
-            roots.insert(parent_dir(&f.rel).to_string());
-        }
+/// Whether the file at `rel` makes its folder a unit root.
+pub fn starts_unit(rel: &str, kind: FileKind) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    match kind {
+        FileKind::Requirements => name.eq_ignore_ascii_case("requirements.txt"),
+        k => k.starts_unit(),
     }
-    roots.into_iter().collect()
 }
 
 pub fn parent_dir(rel: &str) -> &str {
@@ -112,7 +105,7 @@ pub fn is_inside(path: &str, dir: &str) -> bool {
 }
 
 /// The deepest unit root containing `path`; `roots` sorted, as
-/// [`unit_roots`] gives them. Each ancestor folder is looked up by binary
+/// [`crate::units::Shape`] gives them. Each ancestor folder is looked up by binary
 /// search: a scan of all roots per signal made monorepos quadratic
 /// (a third of the time on a 100k-file tree went to `memcmp`).
 pub fn unit_of<'r>(path: &str, roots: &'r [String]) -> &'r str {
@@ -126,29 +119,6 @@ pub fn unit_of<'r>(path: &str, roots: &'r [String]) -> &'r str {
         end = i;
     }
     "."
-}
-
-/// Shape signals of each unit: a unit with notebooks and no Python modules.
-pub fn layout_signals(files: &[FileEntry], roots: &[String]) -> Vec<Signal> {
-    let mut per_unit: BTreeMap<&str, (Option<&str>, usize)> = BTreeMap::new();
-    for f in files {
-        let unit = unit_of(&f.rel, roots);
-        let entry = per_unit.entry(unit).or_insert((None, 0));
-        match f.kind {
-            FileKind::Notebook if entry.0.is_none() => entry.0 = Some(&f.rel),
-            FileKind::Python => entry.1 += 1,
-            _ => {}
-        }
-    }
-    per_unit
-        .into_values()
-        .filter_map(|(notebook, modules)| {
-            let path = notebook.filter(|_| modules == 0)?;
-            let mut s = Signal::new(SignalKind::Layout, "notebooks-only", 1, 1);
-            s.path = path.to_string();
-            Some(s)
-        })
-        .collect()
 }
 
 pub fn describe(signal: &Signal) -> String {

@@ -186,11 +186,14 @@ pub struct UnitInput<'a> {
     /// The goals judged: the unit's own, or the nearest enclosing unit's
     /// when it has none; `None` when no enclosing unit shows a goal.
     pub goals: Option<&'a UnitAnalysis>,
-    /// Signals of this unit.
-    pub signals: &'a [&'a Signal],
+    /// The first import of each framework at module level in this unit's
+    /// product code, in scan order (FW202).
+    pub required: &'a [&'a Signal],
+    /// Dependencies this unit declares, in scan order (FW203).
+    pub dependencies: &'a [&'a Signal],
     /// Dependencies declared in this unit or an enclosing one.
     pub declared_scope: &'a [&'a Signal],
-    /// Frameworks imported anywhere in the tree ([`imported_frameworks`]).
+    /// Frameworks imported anywhere in the tree .
     pub imported: &'a BTreeSet<String>,
     /// Whether this unit or an enclosing one has a dependency manifest, and
     /// all of them could be parsed.
@@ -310,7 +313,7 @@ fn files(n: usize) -> String {
 }
 
 /// Frameworks a signal shows, by the framework rules it matches.
-fn frameworks_of(signal: &Signal, rules: &RuleSet) -> BTreeSet<String> {
+pub fn frameworks_of(signal: &Signal, rules: &RuleSet) -> BTreeSet<String> {
     rules
         .matching(signal)
         .into_iter()
@@ -321,13 +324,13 @@ fn frameworks_of(signal: &Signal, rules: &RuleSet) -> BTreeSet<String> {
         .collect()
 }
 
-fn is_import(s: &Signal) -> bool {
+pub fn is_import(s: &Signal) -> bool {
     matches!(s.kind, SignalKind::Import | SignalKind::DynamicImport)
 }
 
 /// A hard dependency: imported at module level by product code. Imports in
 /// functions or `try` blocks are usually optional backends, loaded lazily.
-fn is_required_import(s: &Signal) -> bool {
+pub fn is_required_import(s: &Signal) -> bool {
     use crate::signal::Context;
     is_import(s)
         && s.context.contains(&Context::Module)
@@ -353,7 +356,7 @@ fn undeclared_frameworks(input: &UnitInput, rules: &RuleSet, out: &mut Vec<Findi
         .flat_map(|s| frameworks_of(s, rules))
         .collect();
     let mut reported = BTreeSet::new();
-    for s in input.signals.iter().filter(|s| is_required_import(s)) {
+    for s in input.required {
         for fw in frameworks_of(s, rules) {
             if declared.contains(&fw)
                 || input.unit.uses(&fw).is_none()
@@ -375,11 +378,7 @@ fn undeclared_frameworks(input: &UnitInput, rules: &RuleSet, out: &mut Vec<Findi
 fn unused_dependencies(input: &UnitInput, rules: &RuleSet, out: &mut Vec<Finding>) {
     let imported = input.imported;
     let mut reported = BTreeSet::new();
-    for s in input
-        .signals
-        .iter()
-        .filter(|s| s.kind == SignalKind::Dependency)
-    {
+    for s in input.dependencies {
         let dist = rules.packages.canonical_key(&s.key);
         let dist = dist.trim_start_matches("pypi:");
         let Some(fw) = rules
@@ -463,18 +462,9 @@ pub fn essentials(mut signals: Vec<Signal>, rules: &RuleSet) -> Vec<Signal> {
     signals
 }
 
-/// Frameworks imported anywhere in the tree, for FW203 ("never imported").
-pub fn imported_frameworks(signals: &[Signal], rules: &RuleSet) -> BTreeSet<String> {
-    signals
-        .iter()
-        .filter(|s| is_import(s))
-        .flat_map(|s| used_through(s, rules))
-        .collect()
-}
-
 /// Frameworks an import puts to use: its own framework rules, plus the
 /// frameworks whose `used-through` lists the imported distribution.
-fn used_through(signal: &Signal, rules: &RuleSet) -> BTreeSet<String> {
+pub fn used_through(signal: &Signal, rules: &RuleSet) -> BTreeSet<String> {
     let mut fws = frameworks_of(signal, rules);
     let dist = rules.packages.dist_of_import(&signal.key);
     for f in &rules.frameworks {

@@ -14,6 +14,7 @@ pub mod judge;
 pub mod report;
 pub mod ruleset;
 pub mod signal;
+pub mod units;
 pub mod walk;
 
 use infer::UnitAnalysis;
@@ -130,49 +131,21 @@ pub fn scan(settings: &Settings, rules: &RuleSet) -> Result<Scan, Error> {
 type Keep<'k> = dyn Fn(Vec<Signal>) -> Vec<Signal> + Sync + 'k;
 
 fn scan_keeping(settings: &Settings, rules: &RuleSet, keep: &Keep) -> Result<Scan, Error> {
-    let paths = if settings.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        settings.paths.clone()
-    };
-    for p in &paths {
-        if std::fs::symlink_metadata(p).is_err() {
-            return Err(Error::MissingRoot(p.clone()));
-        }
-    }
-    let (base, root) = base_of(&paths);
+    let (paths, base, root) = roots_of(settings)?;
     let started = std::time::Instant::now();
     let mut scan = Scan {
         root,
         ..Scan::default()
     };
     for p in &paths {
-        let walked = walk::walk(p, &base, &settings.walk);
-        scan.files.extend(walked.files);
-        for (path, message) in walked.errors {
-            scan.diagnostics.push(Diagnostic {
-                path: if path.is_empty() { ".".into() } else { path },
-                cell: None,
-                line: 1,
-                column: 1,
-                code: "FW001",
-                message: format!("cannot read: {message}"),
-            });
-        }
-        if walked.not_regular > 0 {
-            *scan
-                .stats
-                .skipped
-                .entry("not-regular-file".into())
-                .or_default() += walked.not_regular;
-        }
+        let mut walked = walk::walk(p, &base, &settings.walk);
+        scan.files.append(&mut walked.files);
+        note_walk_problems(walked, &mut scan.diagnostics, &mut scan.stats);
     }
     scan.files.sort();
     scan.files.dedup_by(|a, b| a.rel == b.rel);
-    if !settings.exclude.is_empty() {
-        let excluded = exclude_set(&settings.exclude)?;
-        scan.files.retain(|f| !excluded.is_match(&f.rel));
-    }
+    let excluded = exclude_set(&settings.exclude)?;
+    scan.files.retain(|f| !excluded.is_match(&f.rel));
     scan.stats.files_seen = scan.files.len() as u64;
     let progress = settings.progress.as_deref();
     if let Some(p) = progress {
@@ -194,22 +167,102 @@ fn scan_keeping(settings: &Settings, rules: &RuleSet, keep: &Keep) -> Result<Sca
             found
         })
         .collect();
-    let roots = infer::unit_roots(&scan.files);
-    let layout = infer::layout_signals(&scan.files, &roots);
-    let found = Found::concat(pieces, layout);
+    let found = Found::concat(pieces);
     scan.signals = found.signals;
-    scan.diagnostics = found.diagnostics;
-    scan.stats.files_read = found.stats.files_read;
-    scan.stats.bytes_read = found.stats.bytes_read;
-    for (reason, n) in found.stats.skipped {
-        *scan.stats.skipped.entry(reason).or_default() += n;
-    }
-    follow_includes(&mut scan, &base, rules, keep);
+    scan.diagnostics.extend(found.diagnostics);
+    merge_counts(&mut scan.stats, found.stats);
+    let requirements: BTreeSet<String> = scan
+        .files
+        .iter()
+        .filter(|f| f.kind == FileKind::Requirements)
+        .map(|f| f.rel.clone())
+        .collect();
+    let includes: Vec<(String, String)> = scan
+        .signals
+        .iter()
+        .filter(|s| s.kind == SignalKind::Include)
+        .map(|s| (s.path.clone(), s.key.clone()))
+        .collect();
+    follow_includes(&base, rules, &requirements, includes, &mut |signals, d| {
+        scan.signals.extend(keep(signals));
+        scan.diagnostics.extend(d);
+    });
     scan.signals.sort_unstable();
     scan.diagnostics.sort();
     scan.stats.signals_kept = scan.signals.len() as u64;
     scan.stats.phases.push(("extract", started.elapsed()));
     Ok(scan)
+}
+
+/// The paths to walk (none given: `.`), the folder relative paths start
+/// from, and the root as displayed. A path inside another given path is
+/// walked once, as part of the outer one.
+fn roots_of(settings: &Settings) -> Result<(Vec<PathBuf>, PathBuf, String), Error> {
+    let paths = if settings.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        settings.paths.clone()
+    };
+    for p in &paths {
+        if std::fs::symlink_metadata(p).is_err() {
+            return Err(Error::MissingRoot(p.clone()));
+        }
+    }
+    let (base, root) = base_of(&paths);
+    let canonical: Vec<Option<PathBuf>> = paths.iter().map(|p| p.canonicalize().ok()).collect();
+    let inside_another = |i: usize| {
+        let Some(me) = &canonical[i] else {
+            return false;
+        };
+        canonical.iter().enumerate().any(|(j, other)| {
+            other
+                .as_ref()
+                .is_some_and(|o| j != i && me.starts_with(o) && (me != o || j < i))
+        })
+    };
+    let walked = (0..paths.len())
+        .filter(|&i| !inside_another(i))
+        .map(|i| paths[i].clone())
+        .collect();
+    Ok((walked, base, root))
+}
+
+/// Entries the walk could not read become FW001 diagnostics; links and
+/// special files are counted as skipped.
+fn note_walk_problems(
+    walked: walk::WalkResult,
+    diagnostics: &mut Vec<Diagnostic>,
+    stats: &mut Stats,
+) {
+    for (path, message) in walked.errors {
+        diagnostics.push(Diagnostic {
+            path: if path.is_empty() { ".".into() } else { path },
+            cell: None,
+            line: 1,
+            column: 1,
+            code: "FW001",
+            message: format!("cannot read: {message}"),
+        });
+    }
+    if walked.not_regular > 0 {
+        *stats.skipped.entry("not-regular-file".into()).or_default() += walked.not_regular;
+    }
+}
+
+fn count_file(stats: &mut Stats, r: &FileResult) {
+    stats.files_read += u64::from(r.read);
+    stats.bytes_read += r.bytes;
+    if let Some(reason) = r.skipped {
+        *stats.skipped.entry(reason.into()).or_default() += 1;
+    }
+}
+
+fn merge_counts(stats: &mut Stats, other: Stats) {
+    stats.files_read += other.files_read;
+    stats.bytes_read += other.bytes_read;
+    for (reason, n) in other.skipped {
+        *stats.skipped.entry(reason).or_default() += n;
+    }
 }
 
 fn exclude_set(globs: &[String]) -> Result<globset::GlobSet, Error> {
@@ -237,35 +290,25 @@ struct Found {
 
 impl Found {
     fn add(&mut self, r: FileResult, keep: &Keep) {
-        self.stats.files_read += u64::from(r.read);
-        self.stats.bytes_read += r.bytes;
-        if let Some(reason) = r.skipped {
-            *self.stats.skipped.entry(reason.into()).or_default() += 1;
-        }
+        count_file(&mut self.stats, &r);
         self.signals.extend(keep(r.signals));
         self.diagnostics.extend(r.diagnostics);
     }
 
-    /// The threads' pieces, in file order, and `extra` signals, in one
-    /// vector of exactly their size: merging pairwise reallocated and
-    /// copied the signals over and over (a quarter of the peak memory on a
-    /// 100k-file tree).
-    fn concat(pieces: Vec<Found>, extra: Vec<Signal>) -> Found {
-        let total = pieces.iter().map(|p| p.signals.len()).sum::<usize>() + extra.len();
+    /// The threads' pieces, in file order, in one vector of exactly their
+    /// size: merging pairwise reallocated and copied the signals over and
+    /// over.
+    fn concat(pieces: Vec<Found>) -> Found {
+        let total = pieces.iter().map(|p| p.signals.len()).sum::<usize>();
         let mut all = Found {
             signals: Vec::with_capacity(total),
             ..Found::default()
         };
         for piece in pieces {
-            all.stats.files_read += piece.stats.files_read;
-            all.stats.bytes_read += piece.stats.bytes_read;
-            for (reason, n) in piece.stats.skipped {
-                *all.stats.skipped.entry(reason).or_default() += n;
-            }
+            merge_counts(&mut all.stats, piece.stats);
             all.signals.extend(piece.signals);
             all.diagnostics.extend(piece.diagnostics);
         }
-        all.signals.extend(extra);
         all
     }
 }
@@ -349,20 +392,16 @@ fn read_capped(path: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
 }
 
 /// `-r other.txt` includes: read included files that the walk did not already
-/// classify as requirements, as long as they stay inside the root.
-fn follow_includes(scan: &mut Scan, base: &Path, rules: &RuleSet, keep: &Keep) {
-    let mut done: BTreeSet<String> = scan
-        .files
-        .iter()
-        .filter(|f| f.kind == FileKind::Requirements)
-        .map(|f| f.rel.clone())
-        .collect();
-    let mut pending: Vec<(String, String)> = scan
-        .signals
-        .iter()
-        .filter(|s| s.kind == SignalKind::Include)
-        .map(|s| (s.path.clone(), s.key.clone()))
-        .collect();
+/// classify as requirements, as long as they stay inside the root. `found`
+/// takes each included file's signals and diagnostics.
+fn follow_includes(
+    base: &Path,
+    rules: &RuleSet,
+    requirements: &BTreeSet<String>,
+    mut pending: Vec<(String, String)>,
+    found: &mut dyn FnMut(Vec<Signal>, Vec<Diagnostic>),
+) {
+    let mut done: BTreeSet<String> = requirements.clone();
     // Bounded: each file is read at most once, and at most this many.
     let mut budget = 256;
     while let Some((from, target)) = pending.pop() {
@@ -387,8 +426,7 @@ fn follow_includes(scan: &mut Scan, base: &Path, rules: &RuleSet, keep: &Keep) {
                 pending.push((rel.clone(), s.key.clone()));
             }
         }
-        scan.signals.extend(keep(out.signals));
-        scan.diagnostics.extend(out.diagnostics);
+        found(out.signals, out.diagnostics);
     }
 }
 
@@ -432,41 +470,195 @@ pub struct Report {
     pub stats: Stats,
 }
 
-/// Runs the whole pipeline.
+/// Runs the whole pipeline. Files are read while the tree is walked and
+/// folded at once into their unit's tally ([`units::Folded`]): no file list
+/// and no signal list is held, so memory stays flat however many files the
+/// tree has. A first, name-only walk finds where units start.
 pub fn check(settings: &Settings, rules: &RuleSet) -> Result<Report, Error> {
-    let scan = scan_keeping(settings, rules, &|signals| {
-        judge::essentials(signals, rules)
-    })?;
-    Ok(analyse(scan, settings, rules))
+    let (paths, base, root) = roots_of(settings)?;
+    let excluded = exclude_set(&settings.exclude)?;
+    let started = std::time::Instant::now();
+    let mut stats = Stats::default();
+    let mut diagnostics = Vec::new();
+    let shape = std::sync::Mutex::new(units::Shape::default());
+    for p in &paths {
+        let walked = walk::visit(
+            p,
+            &base,
+            &settings.walk,
+            &units::Shape::default,
+            &|mine, f| {
+                if !excluded.is_match(&f.rel) {
+                    mine.note(&f.rel, f.kind);
+                }
+            },
+            &|mine| lock(&shape).merge(mine),
+        );
+        note_walk_problems(walked, &mut diagnostics, &mut stats);
+    }
+    let mut shape = shape.into_inner().unwrap_or_else(|p| p.into_inner());
+    shape.finish();
+    stats.files_seen = shape.files;
+    let progress = settings.progress.as_deref();
+    if let Some(p) = progress {
+        p.found.store(shape.files, Ordering::Relaxed);
+    }
+    stats.phases.push(("walk", started.elapsed()));
+
+    let started = std::time::Instant::now();
+    let all: std::sync::Mutex<Option<Worker>> = std::sync::Mutex::new(None);
+    for p in &paths {
+        walk::visit(
+            p,
+            &base,
+            &settings.walk,
+            &|| Worker::new(rules, &shape.roots),
+            &|worker, entry| {
+                if excluded.is_match(&entry.rel) {
+                    return;
+                }
+                worker.add(&entry, rules);
+                if let Some(p) = progress {
+                    p.done.fetch_add(1, Ordering::Relaxed);
+                }
+            },
+            &|worker| {
+                let mut all = lock(&all);
+                match all.as_mut() {
+                    Some(a) => a.merge(worker),
+                    None => *all = Some(worker),
+                }
+            },
+        );
+    }
+    let all = all.into_inner().unwrap_or_else(|p| p.into_inner());
+    let Worker {
+        mut folded,
+        diagnostics: found,
+        stats: counts,
+    } = all.unwrap_or_else(|| Worker::new(rules, &shape.roots));
+    diagnostics.extend(found);
+    stats.files_read = counts.files_read;
+    stats.bytes_read = counts.bytes_read;
+    for (reason, n) in counts.skipped {
+        *stats.skipped.entry(reason).or_default() += n;
+    }
+    let mut includes = std::mem::take(&mut folded.includes);
+    includes.sort();
+    follow_includes(
+        &base,
+        rules,
+        &shape.requirements,
+        includes,
+        &mut |signals, d| {
+            folded.add_signals(judge::essentials(signals, rules));
+            diagnostics.extend(d);
+        },
+    );
+    folded.finish_layout();
+    diagnostics.sort();
+    stats.signals_kept = folded.kept;
+    stats.phases.push(("extract", started.elapsed()));
+    Ok(judge_units(
+        root,
+        &shape,
+        folded,
+        diagnostics,
+        stats,
+        settings,
+        rules,
+    ))
 }
 
-/// Infers and judges a finished scan.
-pub fn analyse(mut scan: Scan, settings: &Settings, rules: &RuleSet) -> Report {
-    let started = std::time::Instant::now();
-    let roots = infer::unit_roots(&scan.files);
-    let manifests = ManifestState::new(&scan.files, &scan.diagnostics, &roots);
-    let first = scan.files.first().map(|f| f.rel.clone());
-    // Nothing below needs the file list: on a 100k-file tree it is a
-    // quarter of the memory the analysis would otherwise peak at.
-    scan.files = Vec::new();
-    let all: Vec<&Signal> = scan.signals.iter().collect();
-    let rollup = infer::analyse(".", &all, rules, &settings.goals);
-    let mut by_unit: BTreeMap<&str, Vec<&Signal>> = BTreeMap::new();
-    for s in &scan.signals {
-        by_unit
-            .entry(infer::unit_of(&s.path, &roots))
-            .or_default()
-            .push(s);
+/// One walking thread's share of a check.
+struct Worker<'r, 'x> {
+    folded: units::Folded<'r, 'x>,
+    diagnostics: Vec<Diagnostic>,
+    stats: Stats,
+}
+
+impl<'r, 'x> Worker<'r, 'x> {
+    fn new(rules: &'r RuleSet, roots: &'x [String]) -> Self {
+        Worker {
+            folded: units::Folded::new(rules, roots),
+            diagnostics: Vec::new(),
+            stats: Stats::default(),
+        }
     }
-    let imported = judge::imported_frameworks(&scan.signals, rules);
-    let units: Vec<UnitAnalysis> = by_unit
-        .iter()
-        .map(|(root, signals)| infer::analyse(root, signals, rules, &settings.goals))
-        .collect();
+
+    fn add(&mut self, entry: &FileEntry, rules: &RuleSet) {
+        let r = extract_entry(entry, rules);
+        count_file(&mut self.stats, &r);
+        self.diagnostics.extend(r.diagnostics);
+        self.folded.note_file(&entry.rel, entry.kind);
+        self.folded.add_signals(judge::essentials(r.signals, rules));
+    }
+
+    fn merge(&mut self, other: Worker<'r, 'x>) {
+        self.folded.merge(other.folded);
+        self.diagnostics.extend(other.diagnostics);
+        merge_counts(&mut self.stats, other.stats);
+    }
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Infers and judges a finished scan: the same report a check gives,
+/// folded from every signal the scan kept.
+pub fn analyse(scan: Scan, settings: &Settings, rules: &RuleSet) -> Report {
+    let mut shape = units::Shape::default();
+    for f in &scan.files {
+        shape.note(&f.rel, f.kind);
+    }
+    shape.finish();
+    let mut folded = units::Folded::new(rules, &shape.roots);
+    for f in &scan.files {
+        folded.note_file(&f.rel, f.kind);
+    }
+    for file in scan.signals.chunk_by(|a, b| a.path == b.path) {
+        folded.add_signals(file.to_vec());
+    }
+    folded.finish_layout();
+    let mut stats = scan.stats;
+    stats.signals_kept = folded.kept;
+    judge_units(
+        scan.root,
+        &shape,
+        folded,
+        scan.diagnostics,
+        stats,
+        settings,
+        rules,
+    )
+}
+
+/// Infers each unit from its tally and judges it.
+fn judge_units(
+    root: String,
+    shape: &units::Shape,
+    folded: units::Folded,
+    diagnostics: Vec<Diagnostic>,
+    mut stats: Stats,
+    settings: &Settings,
+    rules: &RuleSet,
+) -> Report {
+    let started = std::time::Instant::now();
+    let roots = &shape.roots;
+    let manifests = ManifestState::new(&shape.manifests, &diagnostics, roots);
+    let rollup = folded.rollup.finish(".", rules, &settings.goals);
+    let mut facts = Vec::new();
+    let mut units = Vec::new();
+    for (root, mut unit) in folded.units {
+        let tally = std::mem::take(&mut unit.tally);
+        units.push(tally.finish(root, rules, &settings.goals));
+        facts.push(unit);
+    }
     let mut projects = Vec::new();
     let mut findings = Vec::new();
-    for unit in &units {
-        let enclosing = enclosing_roots(&roots, &unit.path);
+    for (unit, own) in units.iter().zip(&facts) {
+        let enclosing = enclosing_roots(roots, &unit.path);
         // A unit without goal evidence of its own is judged on the goals of
         // the nearest enclosing unit that has some.
         let goals = enclosing
@@ -474,20 +666,19 @@ pub fn analyse(mut scan: Scan, settings: &Settings, rules: &RuleSet) -> Report {
             .find_map(|r| units.iter().find(|u| u.path == *r && !u.goals.is_empty()));
         let declared_scope: Vec<&Signal> = enclosing
             .iter()
-            .flat_map(|r| by_unit.get(r).into_iter().flatten().copied())
+            .filter_map(|r| units.iter().position(|u| u.path == *r))
+            .flat_map(|i| facts[i].dependencies())
             // Python code is declared in Python manifests only (a C++ header
             // or a Gradle line says nothing about `import torch`).
-            .filter(|s| {
-                s.kind == SignalKind::Dependency
-                    && (s.key.starts_with("pypi:") || s.key.starts_with("conda:"))
-            })
+            .filter(|s| s.key.starts_with("pypi:") || s.key.starts_with("conda:"))
             .collect();
         let input = judge::UnitInput {
             unit,
             goals,
-            signals: &by_unit[unit.path.as_str()],
+            required: &own.required(),
+            dependencies: &own.dependencies(),
             declared_scope: &declared_scope,
-            imported: &imported,
+            imported: &folded.imported,
             readable_manifest: manifests.readable_in(&enclosing),
         };
         findings.extend(judge::findings(&input, rules));
@@ -500,7 +691,7 @@ pub fn analyse(mut scan: Scan, settings: &Settings, rules: &RuleSet) -> Report {
             verdict: judge::verdict(unit, goals, rules),
         });
     }
-    let first = first.as_deref();
+    let first = shape.first.as_deref();
     findings.extend(judge::tree_findings(&rollup, first, rules));
     findings.extend(judge::declared_goal_findings(
         &rollup,
@@ -509,9 +700,9 @@ pub fn analyse(mut scan: Scan, settings: &Settings, rules: &RuleSet) -> Report {
         rules,
     ));
     findings.extend(
-        scan.diagnostics
+        diagnostics
             .iter()
-            .map(|d| diagnostic_finding(d, &roots, rules)),
+            .map(|d| diagnostic_finding(d, roots, rules)),
     );
     findings.sort_by(|a, b| {
         (&a.path, a.cell, a.line, a.column, &a.code, &a.project)
@@ -519,10 +710,9 @@ pub fn analyse(mut scan: Scan, settings: &Settings, rules: &RuleSet) -> Report {
     });
     findings.dedup();
     let verdict = judge::verdict(&rollup, Some(&rollup), rules);
-    let mut stats = scan.stats;
     stats.phases.push(("analyse", started.elapsed()));
     Report {
-        root: scan.root,
+        root,
         rollup,
         verdict,
         projects,
@@ -550,17 +740,12 @@ struct ManifestState<'r> {
 }
 
 impl<'r> ManifestState<'r> {
-    fn new(files: &[FileEntry], diagnostics: &[Diagnostic], roots: &'r [String]) -> Self {
-        let manifests: BTreeSet<&str> = files
-            .iter()
-            .filter(|f| f.kind.is_manifest())
-            .map(|f| f.rel.as_str())
-            .collect();
+    fn new(manifests: &BTreeSet<String>, diagnostics: &[Diagnostic], roots: &'r [String]) -> Self {
         ManifestState {
             with_manifest: manifests.iter().map(|m| infer::unit_of(m, roots)).collect(),
             broken: diagnostics
                 .iter()
-                .filter(|d| manifests.contains(d.path.as_str()) && d.code != "FW003")
+                .filter(|d| manifests.contains(&d.path) && d.code != "FW003")
                 .map(|d| infer::unit_of(&d.path, roots))
                 .collect(),
         }

@@ -295,6 +295,33 @@ pub struct WalkResult {
 
 /// Walks `root`. Paths are made relative to `base` (normally `root` itself).
 pub fn walk(root: &Path, base: &Path, opts: &WalkOptions) -> WalkResult {
+    let files = Mutex::new(Vec::new());
+    let mut result = visit(
+        root,
+        base,
+        opts,
+        &|| Vec::new(),
+        &|mine: &mut Vec<FileEntry>, file| mine.push(file),
+        &|mine| lock(&files).extend(mine),
+    );
+    result.files = files.into_inner().unwrap_or_else(|p| p.into_inner());
+    result.files.sort();
+    result
+}
+
+/// Walks `root` and hands each regular file to `each` on the walking
+/// thread, with that thread's state (made by `start`, given to `finish` when
+/// the thread is done): a scan reads files while the walk goes on, and
+/// nothing is collected that the caller does not keep. The result has the
+/// errors and the count of files passed over; `files` stays empty.
+pub fn visit<S: Send>(
+    root: &Path,
+    base: &Path,
+    opts: &WalkOptions,
+    start: &(dyn Fn() -> S + Sync),
+    each: &(dyn Fn(&mut S, FileEntry) + Sync),
+    finish: &(dyn Fn(S) + Sync),
+) -> WalkResult {
     let mut builder = WalkBuilder::new(root);
     builder
         .follow_links(false)
@@ -320,13 +347,11 @@ pub fn walk(root: &Path, base: &Path, opts: &WalkOptions) -> WalkResult {
     let out = Mutex::new(WalkResult::default());
     builder.build_parallel().run(|| {
         let out = &out;
+        let mut state = Finishing {
+            state: Some(start()),
+            finish,
+        };
         Box::new(move |entry| {
-            let mut local = FileEntry {
-                rel: String::new(),
-                path: PathBuf::new(),
-                kind: FileKind::Other,
-                size: 0,
-            };
             match entry {
                 Err(err) => {
                     let path = error_path(&err)
@@ -345,20 +370,39 @@ pub fn walk(root: &Path, base: &Path, opts: &WalkOptions) -> WalkResult {
                         lock(out).not_regular += 1;
                         return WalkState::Continue;
                     }
-                    local.rel = relative(e.path(), base);
-                    local.kind = classify(&local.rel);
-                    local.size = e.metadata().map(|m| m.len()).unwrap_or(0);
-                    local.path = e.into_path();
-                    lock(out).files.push(local);
+                    let rel = relative(e.path(), base);
+                    let file = FileEntry {
+                        kind: classify(&rel),
+                        rel,
+                        size: e.metadata().map(|m| m.len()).unwrap_or(0),
+                        path: e.into_path(),
+                    };
+                    if let Some(state) = state.state.as_mut() {
+                        each(state, file);
+                    }
                 }
             }
             WalkState::Continue
         })
     });
     let mut result = out.into_inner().unwrap_or_else(|p| p.into_inner());
-    result.files.sort();
     result.errors.sort();
     result
+}
+
+/// A walking thread's state, handed over when the walker drops the
+/// thread's visitor (as each thread ends, before the walk returns).
+struct Finishing<'f, S> {
+    state: Option<S>,
+    finish: &'f (dyn Fn(S) + Sync),
+}
+
+impl<S> Drop for Finishing<'_, S> {
+    fn drop(&mut self) {
+        if let Some(state) = self.state.take() {
+            (self.finish)(state);
+        }
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -12,11 +12,11 @@ fn write(root: &Path, rel: &str, text: &str) {
     std::fs::write(p, text).unwrap();
 }
 
-fn signal_paths(root: &Path, extra: &[&str]) -> Vec<String> {
+/// fwlint's standard output, run in `dir` with `args`; it must succeed.
+fn fwlint(dir: &Path, args: &[&str]) -> Vec<u8> {
     let out = Command::new(env!("CARGO_BIN_EXE_fwlint"))
-        .arg("signals")
-        .arg(root)
-        .args(extra)
+        .current_dir(dir)
+        .args(args)
         .output()
         .unwrap();
     assert!(
@@ -24,16 +24,24 @@ fn signal_paths(root: &Path, extra: &[&str]) -> Vec<String> {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let mut paths: Vec<String> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).unwrap()["path"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
-        .collect();
+    out.stdout
+}
+
+fn signal_paths(root: &Path, extra: &[&str]) -> Vec<String> {
+    let root = root.to_str().unwrap();
+    let mut paths: Vec<String> = String::from_utf8(fwlint(
+        Path::new("."),
+        &[&["signals", root], extra].concat(),
+    ))
+    .unwrap()
+    .lines()
+    .map(|l| {
+        serde_json::from_str::<serde_json::Value>(l).unwrap()["path"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    })
+    .collect();
     paths.dedup();
     paths
 }
@@ -227,4 +235,28 @@ fn hostile_cargo_config_runs_nothing() {
             "{m} exists: something from the repository ran"
         );
     }
+}
+
+/// A path given inside another given path is walked once: its files are
+/// neither read nor counted twice.
+#[test]
+fn nested_paths_are_walked_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    write(root, "app/requirements.txt", "torch\n");
+    write(root, "app/train.py", "import torch\n");
+    write(root, "app/lib/model.py", "import torch.nn\n");
+    write(root, "notes.py", "import os\n");
+    let run = |paths: &[&str]| {
+        let args = [&["check", "--format", "json", "--fail-on", "never"], paths].concat();
+        let report: serde_json::Value = serde_json::from_slice(&fwlint(root, &args)).unwrap();
+        let torch = &report["frameworks"][0];
+        (
+            report["stats"]["files_seen"].as_u64().unwrap(),
+            report["stats"]["files_read"].as_u64().unwrap(),
+            torch["files"].as_u64().unwrap(),
+        )
+    };
+    assert_eq!(run(&["app", "."]), (4, 4, 3));
+    assert_eq!(run(&["app/lib", "app", "app/lib"]), (3, 3, 3));
 }

@@ -1,0 +1,221 @@
+//! What a check keeps of the files it reads, unit by unit, as it reads them:
+//! a [`Tally`] per unit and for the whole tree, and the few signals the
+//! judge reads (declarations, the first required import of each framework,
+//! includes). Memory follows the units and the evidence shown, not the
+//! files: a tree of a million files is folded like one of a thousand.
+
+use crate::infer::{self, Tally};
+use crate::judge;
+use crate::ruleset::RuleSet;
+use crate::signal::{Signal, SignalKind};
+use crate::walk::FileKind;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What the names of the files tell before any is read: where units start,
+/// which files are Python manifests and requirements, the first file.
+#[derive(Debug, Default)]
+pub struct Shape {
+    /// Unit roots, sorted (see [`infer::starts_unit`]).
+    pub roots: Vec<String>,
+    /// Python dependency manifests (FW202 trusts only readable ones).
+    pub manifests: BTreeSet<String>,
+    /// Requirements files the walk found (an include of one is not re-read).
+    pub requirements: BTreeSet<String>,
+    /// The first file in path order (tree-wide findings point there).
+    pub first: Option<String>,
+    pub files: u64,
+}
+
+impl Shape {
+    /// Notes one file found by the walk.
+    pub fn note(&mut self, rel: &str, kind: FileKind) {
+        self.files += 1;
+        if self.first.as_deref().is_none_or(|f| rel < f) {
+            self.first = Some(rel.to_string());
+        }
+        if infer::starts_unit(rel, kind) {
+            self.roots.push(infer::parent_dir(rel).to_string());
+        }
+        if kind.is_manifest() {
+            self.manifests.insert(rel.to_string());
+        }
+        if kind == FileKind::Requirements {
+            self.requirements.insert(rel.to_string());
+        }
+    }
+
+    /// Adds what another walking thread noted.
+    pub fn merge(&mut self, other: Shape) {
+        self.files += other.files;
+        if let Some(first) = other.first {
+            self.note_first(first);
+        }
+        self.roots.extend(other.roots);
+        self.manifests.extend(other.manifests);
+        self.requirements.extend(other.requirements);
+    }
+
+    fn note_first(&mut self, rel: String) {
+        if self.first.as_ref().is_none_or(|f| rel < *f) {
+            self.first = Some(rel);
+        }
+    }
+
+    /// Sorts the roots, with `.` always among them.
+    pub fn finish(&mut self) {
+        self.roots.push(".".to_string());
+        self.roots.sort();
+        self.roots.dedup();
+    }
+}
+
+/// What one unit showed.
+#[derive(Debug, Default)]
+pub struct UnitFacts<'r> {
+    pub tally: Tally<'r>,
+    /// Framework → its first import at module level in product code.
+    required: BTreeMap<String, Signal>,
+    /// Every declared dependency.
+    dependencies: Vec<Signal>,
+}
+
+impl<'r> UnitFacts<'r> {
+    /// First required imports, in scan order.
+    pub fn required(&self) -> Vec<&Signal> {
+        let mut out: Vec<&Signal> = self.required.values().collect();
+        out.sort_by(|a, b| crate::signal::order(a, b));
+        out.dedup_by(|a, b| std::ptr::eq(*a, *b) || a == b);
+        out
+    }
+
+    /// Declared dependencies, in scan order.
+    pub fn dependencies(&self) -> Vec<&Signal> {
+        let mut out: Vec<&Signal> = self.dependencies.iter().collect();
+        out.sort_by(|a, b| crate::signal::order(a, b));
+        out
+    }
+
+    fn merge(&mut self, other: UnitFacts<'r>) {
+        self.tally.merge(other.tally);
+        for (fw, s) in other.required {
+            self.keep_required(fw, s);
+        }
+        self.dependencies.extend(other.dependencies);
+    }
+
+    fn keep_required(&mut self, fw: String, s: Signal) {
+        match self.required.get(&fw) {
+            Some(kept) if crate::signal::order(kept, &s).is_le() => {}
+            _ => {
+                self.required.insert(fw, s);
+            }
+        }
+    }
+}
+
+/// The files folded so far, by unit. `'x` is the walk's [`Shape`].
+pub struct Folded<'r, 'x> {
+    rules: &'r RuleSet,
+    roots: &'x [String],
+    pub units: BTreeMap<&'x str, UnitFacts<'r>>,
+    pub rollup: Tally<'r>,
+    /// Frameworks imported anywhere (FW203: a declaration nothing uses).
+    pub imported: BTreeSet<String>,
+    /// `-r` includes: (requirements file, included path).
+    pub includes: Vec<(String, String)>,
+    /// Unit → (its first notebook, whether it has Python modules).
+    layout: BTreeMap<&'x str, (Option<String>, bool)>,
+    /// Signals folded (after a check's pruning).
+    pub kept: u64,
+}
+
+impl<'r, 'x> Folded<'r, 'x> {
+    pub fn new(rules: &'r RuleSet, roots: &'x [String]) -> Self {
+        Folded {
+            rules,
+            roots,
+            units: BTreeMap::new(),
+            rollup: Tally::default(),
+            imported: BTreeSet::new(),
+            includes: Vec::new(),
+            layout: BTreeMap::new(),
+            kept: 0,
+        }
+    }
+
+    /// Notes a file's kind for the unit's layout (notebooks-only units).
+    pub fn note_file(&mut self, rel: &str, kind: FileKind) {
+        if !matches!(kind, FileKind::Notebook | FileKind::Python) {
+            return;
+        }
+        let unit = infer::unit_of(rel, self.roots);
+        let entry = self.layout.entry(unit).or_default();
+        if kind == FileKind::Python {
+            entry.1 = true;
+        } else if entry.0.as_deref().is_none_or(|n| rel < n) {
+            entry.0 = Some(rel.to_string());
+        }
+    }
+
+    /// Folds the signals of one file, in scan order.
+    pub fn add_signals(&mut self, signals: Vec<Signal>) {
+        let Some(first) = signals.first() else {
+            return;
+        };
+        self.kept += signals.len() as u64;
+        let unit = infer::unit_of(&first.path, self.roots);
+        let facts = self.units.entry(unit).or_default();
+        facts.tally.add_file(&signals, self.rules);
+        self.rollup.add_file(&signals, self.rules);
+        for s in signals {
+            if judge::is_import(&s) {
+                self.imported.extend(judge::used_through(&s, self.rules));
+            }
+            match s.kind {
+                SignalKind::Dependency => facts.dependencies.push(s),
+                SignalKind::Include => self.includes.push((s.path, s.key)),
+                _ if judge::is_required_import(&s) => {
+                    for fw in judge::frameworks_of(&s, self.rules) {
+                        facts.keep_required(fw, s.clone());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Adds what another thread folded.
+    pub fn merge(&mut self, other: Folded<'r, 'x>) {
+        for (unit, facts) in other.units {
+            self.units.entry(unit).or_default().merge(facts);
+        }
+        self.rollup.merge(other.rollup);
+        self.imported.extend(other.imported);
+        self.includes.extend(other.includes);
+        for (unit, (notebook, modules)) in other.layout {
+            let mine = self.layout.entry(unit).or_default();
+            mine.1 |= modules;
+            if let Some(n) = notebook
+                && mine.0.as_ref().is_none_or(|m| n < *m)
+            {
+                mine.0 = Some(n);
+            }
+        }
+        self.kept += other.kept;
+    }
+
+    /// Folds the layout facts of each unit (a unit with notebooks and no
+    /// Python modules), once every file is in. A layout signal counts on its
+    /// own, beside the signals of the notebook it points at.
+    pub fn finish_layout(&mut self) {
+        let layout = std::mem::take(&mut self.layout);
+        for (notebook, modules) in layout.into_values() {
+            let Some(path) = notebook.filter(|_| !modules) else {
+                continue;
+            };
+            let mut s = Signal::new(SignalKind::Layout, "notebooks-only", 1, 1);
+            s.path = path;
+            self.add_signals(vec![s]);
+        }
+    }
+}
