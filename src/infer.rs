@@ -145,18 +145,6 @@ pub fn describe(signal: &Signal) -> String {
     }
 }
 
-fn evidence(signal: &Signal, weight: f64, rule: &str) -> Evidence {
-    Evidence {
-        signal: describe(signal),
-        path: signal.path.clone(),
-        cell: signal.cell,
-        line: signal.line,
-        column: signal.column,
-        weight: round(weight),
-        rule: rule.to_string(),
-    }
-}
-
 pub fn round(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
@@ -177,53 +165,92 @@ impl Candidate<'_, '_> {
     }
 }
 
-/// Evidence a tally may show: a copy of its signal, weight and rule file.
+/// Evidence a tally may show, as compact as the report needs it: a tally
+/// of a monorepo holds thousands.
 #[derive(Clone, Debug)]
 struct Held<'r> {
-    signal: Signal,
     weight: f64,
+    path: Box<str>,
+    cell: Option<u32>,
+    line: u32,
+    column: u32,
+    kind: SignalKind,
+    key: Box<str>,
+    /// How the signal reads ([`describe`]).
+    shown: Box<str>,
     rule: &'r str,
 }
 
 impl<'r> Held<'r> {
     fn of(c: &Candidate<'_, 'r>) -> Held<'r> {
+        let s = c.signal;
         Held {
-            signal: c.signal.clone(),
             weight: c.weight,
+            path: s.path.as_str().into(),
+            cell: s.cell,
+            line: s.line,
+            column: s.column,
+            kind: s.kind,
+            key: s.key.as_str().into(),
+            shown: describe(s).into(),
             rule: c.rule,
         }
     }
 
     fn evidence(&self) -> Evidence {
-        evidence(&self.signal, self.weight, self.rule)
+        Evidence {
+            signal: self.shown.to_string(),
+            path: self.path.to_string(),
+            cell: self.cell,
+            line: self.line,
+            column: self.column,
+            weight: round(self.weight),
+            rule: self.rule.to_string(),
+        }
     }
 
+    /// Strongest first, then by location, then how it reads: the order
+    /// evidence is shown in.
     fn shown_order(&self, other: &Held) -> std::cmp::Ordering {
-        shown_order((self.weight, &self.signal), (other.weight, &other.signal))
+        self.place_order(other.weight, &other.path, other.at())
+            .then_with(|| self.shown.cmp(&other.shown))
     }
 
     fn shown_before(&self, other: &Held) -> bool {
         self.shown_order(other).is_lt()
     }
 
-    /// Whether this is the better single evidence for a goal rule than
-    /// `kept`: stronger, or as strong and earlier in its file, then earlier
-    /// in scan order. A total order, so any split of the files agrees.
-    fn beats_for_goal(weight: f64, x: &Signal, kept: &Held) -> bool {
-        let y = &kept.signal;
-        weight > kept.weight
-            || (weight == kept.weight
-                && (x.cell, x.line, x.column, &x.path, x.kind, &x.key)
-                    < (y.cell, y.line, y.column, &y.path, y.kind, &y.key))
+    fn at(&self) -> (Option<u32>, u32, u32) {
+        (self.cell, self.line, self.column)
+    }
+
+    fn place_order(
+        &self,
+        weight: f64,
+        path: &str,
+        at: (Option<u32>, u32, u32),
+    ) -> std::cmp::Ordering {
+        weight
+            .total_cmp(&self.weight)
+            .then_with(|| (&*self.path, self.at()).cmp(&(path, at)))
+    }
+
+    fn goal_key(&self) -> GoalKey<'_> {
+        (self.at(), &self.path, self.kind, &self.key)
     }
 }
 
-/// Strongest first, then by location: the order evidence is shown in.
-fn shown_order(a: (f64, &Signal), b: (f64, &Signal)) -> std::cmp::Ordering {
-    let ((wx, x), (wy, y)) = (a, b);
-    wy.total_cmp(&wx)
-        .then_with(|| (&x.path, x.cell, x.line, x.column).cmp(&(&y.path, y.cell, y.line, y.column)))
-        .then_with(|| describe(x).cmp(&describe(y)))
+/// How evidence for a goal rule is chosen: stronger, or as strong and
+/// earlier in its file, then earlier in scan order. A total order, so any
+/// split of the files agrees.
+type GoalKey<'a> = ((Option<u32>, u32, u32), &'a str, SignalKind, &'a str);
+
+fn goal_key(s: &Signal) -> GoalKey<'_> {
+    ((s.cell, s.line, s.column), &s.path, s.kind, &s.key)
+}
+
+fn better_for_goal(weight: f64, key: GoalKey, kept: &Held) -> bool {
+    weight > kept.weight || (weight == kept.weight && key < kept.goal_key())
 }
 
 /// One framework in a tally: its score in hundredths (exact, so that any
@@ -244,9 +271,13 @@ impl<'r> FrameworkTally<'r> {
             .shown
             .last()
             .filter(|_| self.shown.len() == EVIDENCE_SHOWN);
-        if last
-            .is_some_and(|l| shown_order((best.weight, best.signal), (l.weight, &l.signal)).is_ge())
-        {
+        let (s, at) = (best.signal, best.at());
+        let behind = |l: &Held| {
+            l.place_order(best.weight, &s.path, at)
+                .then_with(|| (*l.shown).cmp(&describe(s)))
+                .is_gt()
+        };
+        if last.is_some_and(|l| !behind(l)) {
             return;
         }
         self.offer(Held::of(best));
@@ -277,18 +308,78 @@ fn cents(weight: f64) -> i64 {
     (weight * 100.0).round() as i64
 }
 
+/// A small map kept as a vector sorted by key: a tally of a monorepo holds
+/// thousands of them, and a B-tree allocates eleven slots for one entry.
+#[derive(Clone, Debug)]
+pub(crate) struct SmallMap<K, V>(Vec<(K, V)>);
+
+impl<K, V> Default for SmallMap<K, V> {
+    fn default() -> Self {
+        SmallMap(Vec::new())
+    }
+}
+
+impl<K: Ord, V> SmallMap<K, V> {
+    pub(crate) fn find(&self, k: &K) -> Result<usize, usize> {
+        self.0.binary_search_by(|(key, _)| key.cmp(k))
+    }
+
+    pub(crate) fn get(&self, k: &K) -> Option<&V> {
+        self.find(k).ok().map(|i| &self.0[i].1)
+    }
+
+    pub(crate) fn insert(&mut self, k: K, v: V) {
+        match self.find(&k) {
+            Ok(i) => self.0[i].1 = v,
+            Err(i) => self.0.insert(i, (k, v)),
+        }
+    }
+
+    pub(crate) fn remove(&mut self, k: &K) -> Option<V> {
+        self.find(k).ok().map(|i| self.0.remove(i).1)
+    }
+
+    pub(crate) fn slot(&mut self, k: K) -> &mut V
+    where
+        V: Default,
+    {
+        let i = match self.find(&k) {
+            Ok(i) => i,
+            Err(i) => {
+                self.0.insert(i, (k, V::default()));
+                i
+            }
+        };
+        &mut self.0[i].1
+    }
+}
+
+impl<K, V> SmallMap<K, V> {
+    pub(crate) fn values(&self) -> impl Iterator<Item = &V> {
+        self.0.iter().map(|(_, v)| v)
+    }
+}
+
+impl<K, V> IntoIterator for SmallMap<K, V> {
+    type Item = (K, V);
+    type IntoIter = std::vec::IntoIter<(K, V)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
 /// What the files of a unit show, folded file by file: memory holds a few
 /// pieces of evidence per framework and goal rule, whatever the file count.
 /// Tallies of any split of the files merge into the same tally.
 #[derive(Clone, Debug, Default)]
 pub struct Tally<'r> {
-    frameworks: BTreeMap<&'r str, FrameworkTally<'r>>,
+    frameworks: SmallMap<&'r str, FrameworkTally<'r>>,
     /// For a framework that folds into another (Keras into TensorFlow): the
     /// two counted as one, each file by its better evidence, used in place
     /// of the target when the fold applies.
-    folded: BTreeMap<&'r str, FrameworkTally<'r>>,
+    folded: SmallMap<&'r str, FrameworkTally<'r>>,
     /// (goal, rule index) → the rule's best evidence.
-    goals: BTreeMap<(Goal, usize), Held<'r>>,
+    goals: SmallMap<(Goal, usize), Held<'r>>,
 }
 
 impl<'r> Tally<'r> {
@@ -298,7 +389,7 @@ impl<'r> Tally<'r> {
         signals: impl IntoIterator<Item = &'s Signal>,
         rules: &'r RuleSet,
     ) {
-        let mut best: BTreeMap<&'r str, Candidate<'s, 'r>> = BTreeMap::new();
+        let mut best: SmallMap<&'r str, Candidate<'s, 'r>> = SmallMap::default();
         for signal in signals {
             for (target, weight, rule) in weighed(signal, rules) {
                 let ev = Candidate {
@@ -307,9 +398,12 @@ impl<'r> Tally<'r> {
                     rule,
                 };
                 match target {
-                    Counts::Framework(f) => keep_best(best.entry(f), ev),
+                    Counts::Framework(f) => match best.get(&f) {
+                        Some(cur) if !beats(weight, ev.at(), (cur.weight, cur.at())) => {}
+                        _ => best.insert(f, ev),
+                    },
                     Counts::Goal(g, id) => {
-                        if self.goal_wants((g, id), weight, signal) {
+                        if self.goal_wants((g, id), weight, goal_key(signal)) {
                             self.goals.insert((g, id), Held::of(&ev));
                         }
                     }
@@ -320,7 +414,10 @@ impl<'r> Tally<'r> {
             let Some(into) = &def.folds_into else {
                 continue;
             };
-            let (own, target) = (best.get(def.id.as_str()), best.get(into.get_ref().as_str()));
+            let (own, target) = (
+                best.get(&def.id.as_str()),
+                best.get(&into.get_ref().as_str()),
+            );
             // The target's evidence stays unless the folded one beats it.
             let merged = match (own, target) {
                 (Some(o), Some(t)) if beats(o.weight, o.at(), (t.weight, t.at())) => o,
@@ -328,29 +425,29 @@ impl<'r> Tally<'r> {
                 (Some(o), None) => o,
                 (None, None) => continue,
             };
-            self.folded.entry(&def.id).or_default().add_file(merged);
+            self.folded.slot(&def.id).add_file(merged);
         }
         for (f, ev) in best {
-            self.frameworks.entry(f).or_default().add_file(&ev);
+            self.frameworks.slot(f).add_file(&ev);
         }
     }
 
-    fn goal_wants(&self, key: (Goal, usize), weight: f64, signal: &Signal) -> bool {
+    fn goal_wants(&self, key: (Goal, usize), weight: f64, at: GoalKey) -> bool {
         self.goals
             .get(&key)
-            .is_none_or(|kept| Held::beats_for_goal(weight, signal, kept))
+            .is_none_or(|kept| better_for_goal(weight, at, kept))
     }
 
     /// Adds what another part of the files showed.
     pub fn merge(&mut self, other: Tally<'r>) {
         for (f, t) in other.frameworks {
-            self.frameworks.entry(f).or_default().merge(t);
+            self.frameworks.slot(f).merge(t);
         }
         for (f, t) in other.folded {
-            self.folded.entry(f).or_default().merge(t);
+            self.folded.slot(f).merge(t);
         }
         for (key, held) in other.goals {
-            if self.goal_wants(key, held.weight, &held.signal) {
+            if self.goal_wants(key, held.weight, held.goal_key()) {
                 self.goals.insert(key, held);
             }
         }
@@ -434,27 +531,9 @@ pub fn beats(
     weight > kept.0 || (weight == kept.0 && at < kept.1)
 }
 
-fn keep_best<'s, 'r, K: Ord>(
-    slot: std::collections::btree_map::Entry<'_, K, Candidate<'s, 'r>>,
-    ev: Candidate<'s, 'r>,
-) {
-    use std::collections::btree_map::Entry;
-    match slot {
-        Entry::Vacant(v) => {
-            v.insert(ev);
-        }
-        Entry::Occupied(mut o) => {
-            let cur = o.get();
-            if beats(ev.weight, ev.at(), (cur.weight, cur.at())) {
-                o.insert(ev);
-            }
-        }
-    }
-}
-
 fn framework_uses<'r>(
-    mut all: BTreeMap<&'r str, FrameworkTally<'r>>,
-    mut folded: BTreeMap<&'r str, FrameworkTally<'r>>,
+    mut all: SmallMap<&'r str, FrameworkTally<'r>>,
+    mut folded: SmallMap<&'r str, FrameworkTally<'r>>,
     rules: &'r RuleSet,
 ) -> Vec<FrameworkUse> {
     let threshold = rules.scoring.framework_threshold;
@@ -464,10 +543,10 @@ fn framework_uses<'r>(
             continue;
         };
         let target_used = all
-            .get(into.get_ref().as_str())
+            .get(&into.get_ref().as_str())
             .is_some_and(|t| t.score() >= threshold);
-        if target_used && all.remove(def.id.as_str()).is_some() {
-            let merged = folded.remove(def.id.as_str()).unwrap_or_default();
+        if target_used && all.remove(&def.id.as_str()).is_some() {
+            let merged = folded.remove(&def.id.as_str()).unwrap_or_default();
             all.insert(into.get_ref().as_str(), merged);
         }
     }

@@ -4,7 +4,7 @@
 //! includes). Memory follows the units and the evidence shown, not the
 //! files: a tree of a million files is folded like one of a thousand.
 
-use crate::infer::{self, Tally};
+use crate::infer::{self, SmallMap, Tally};
 use crate::judge;
 use crate::ruleset::RuleSet;
 use crate::signal::{Signal, SignalKind};
@@ -74,7 +74,7 @@ impl Shape {
 pub struct UnitFacts<'r> {
     pub tally: Tally<'r>,
     /// Framework → its first import at module level in product code.
-    required: BTreeMap<String, Signal>,
+    required: SmallMap<String, Signal>,
     /// Every declared dependency.
     dependencies: Vec<Signal>,
 }
