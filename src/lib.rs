@@ -506,37 +506,71 @@ pub fn check(settings: &Settings, rules: &RuleSet) -> Result<Report, Error> {
     stats.phases.push(("walk", started.elapsed()));
 
     let started = std::time::Instant::now();
-    let all: std::sync::Mutex<Option<Worker>> = std::sync::Mutex::new(None);
-    for p in &paths {
-        walk::visit(
-            p,
-            &base,
-            &settings.walk,
-            &|| Worker::new(rules, &shape.roots),
-            &|worker, entry| {
-                if excluded.is_match(&entry.rel) {
-                    return;
-                }
-                worker.add(&entry, rules);
-                if let Some(p) = progress {
-                    p.done.fetch_add(1, Ordering::Relaxed);
-                }
-            },
-            &|worker| {
-                let mut all = lock(&all);
-                match all.as_mut() {
-                    Some(a) => a.merge(worker),
-                    None => *all = Some(worker),
-                }
-            },
-        );
-    }
-    let all = all.into_inner().unwrap_or_else(|p| p.into_inner());
+    // The walk hands files over a bounded channel to the extracting pool,
+    // whose threads have the roomy stacks parsers need (the walker's have
+    // the default); the bound keeps the files in flight, and so memory, flat.
+    let (files, found) = std::sync::mpsc::sync_channel::<FileEntry>(1024);
+    // One walking thread keeps ahead of the readers; more would only add
+    // allocator arenas (and memory) for the file names they make.
+    let one_walker = WalkOptions {
+        threads: 1,
+        ..settings.walk.clone()
+    };
+    let all = std::thread::scope(|s| {
+        s.spawn(|| {
+            for p in &paths {
+                walk::visit(
+                    p,
+                    &base,
+                    &one_walker,
+                    &|| files.clone(),
+                    &|files, entry| {
+                        if !excluded.is_match(&entry.rel) {
+                            // The receiver only goes away when the scan fails.
+                            let _ = files.send(entry);
+                        }
+                    },
+                    &drop,
+                );
+            }
+            drop(files);
+        });
+        // One worker per pool thread, each pulling files until the walk ends
+        // and handing its tallies over to the shared one now and then: a
+        // unit's files go to every worker, and each would otherwise hold a
+        // tally of every unit until the end.
+        let found = std::sync::Mutex::new(found);
+        let all = std::sync::Mutex::new(Worker::new(rules, &shape.roots));
+        rayon::scope(|pool| {
+            for _ in 0..rayon::current_num_threads() {
+                pool.spawn(|_| {
+                    let mut worker = Worker::new(rules, &shape.roots);
+                    loop {
+                        // Not in the loop head: the lock would be held
+                        // while the file is read.
+                        let next = lock(&found).recv();
+                        let Ok(entry) = next else { break };
+                        worker.add(&entry, rules);
+                        if let Some(p) = progress {
+                            p.done.fetch_add(1, Ordering::Relaxed);
+                        }
+                        if worker.folded.units.len() >= UNITS_HELD {
+                            let full =
+                                std::mem::replace(&mut worker, Worker::new(rules, &shape.roots));
+                            lock(&all).merge(full);
+                        }
+                    }
+                    lock(&all).merge(worker);
+                });
+            }
+        });
+        all.into_inner().unwrap_or_else(|p| p.into_inner())
+    });
     let Worker {
         mut folded,
         diagnostics: found,
         stats: counts,
-    } = all.unwrap_or_else(|| Worker::new(rules, &shape.roots));
+    } = all;
     diagnostics.extend(found);
     stats.files_read = counts.files_read;
     stats.bytes_read = counts.bytes_read;
@@ -570,7 +604,10 @@ pub fn check(settings: &Settings, rules: &RuleSet) -> Result<Report, Error> {
     ))
 }
 
-/// One walking thread's share of a check.
+/// Unit tallies a worker holds before it adds them to the shared ones.
+const UNITS_HELD: usize = 64;
+
+/// One reading thread's share of a check.
 struct Worker<'r, 'x> {
     folded: units::Folded<'r, 'x>,
     diagnostics: Vec<Diagnostic>,
@@ -655,9 +692,9 @@ fn judge_units(
         units.push(tally.finish(root, rules, &settings.goals));
         facts.push(unit);
     }
-    let mut projects = Vec::new();
+    let mut verdicts: Vec<Option<Verdict>> = vec![None; units.len()];
     let mut findings = Vec::new();
-    for (unit, own) in units.iter().zip(&facts) {
+    for (i, (unit, own)) in units.iter().zip(&facts).enumerate() {
         let enclosing = enclosing_roots(roots, &unit.path);
         // A unit without goal evidence of its own is judged on the goals of
         // the nearest enclosing unit that has some.
@@ -686,11 +723,14 @@ fn judge_units(
             // Nothing to report for a unit with no ML evidence (a docs folder).
             continue;
         }
-        projects.push(Project {
-            analysis: unit.clone(),
-            verdict: judge::verdict(unit, goals, rules),
-        });
+        verdicts[i] = Some(judge::verdict(unit, goals, rules));
     }
+    // Moved, not copied: a monorepo's units hold thousands of evidence lines.
+    let projects: Vec<Project> = units
+        .into_iter()
+        .zip(verdicts)
+        .filter_map(|(analysis, v)| v.map(|verdict| Project { analysis, verdict }))
+        .collect();
     let first = shape.first.as_deref();
     findings.extend(judge::tree_findings(&rollup, first, rules));
     findings.extend(judge::declared_goal_findings(

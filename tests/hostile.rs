@@ -79,6 +79,34 @@ fn small_files_that_would_blow_up_do_not() {
     assert!(fws.contains(&"pytorch"), "{fws:?}");
 }
 
+/// `setup.py` is parsed, and a parser recurses: each construct nested just
+/// under the guard's limit must parse on the threads fwlint reads files on
+/// (a walker thread's default stack overflowed on these in a debug build).
+#[test]
+fn deep_setup_py_stays_within_the_stack() {
+    let n = 990;
+    let deep = [
+        format!("{}1{}", "(".repeat(n), ")".repeat(n)),
+        format!("{}1", "-".repeat(n)),
+        format!("{}1", "not ".repeat(n)),
+        format!("{}1", "lambda: ".repeat(n)),
+        vec!["2"; n].join("**"),
+        format!("{} 1", "1 if 1 else".repeat(n)),
+    ];
+    for (i, expr) in deep.iter().enumerate() {
+        let dir = tempfile::tempdir().unwrap();
+        let setup = format!(
+            "from setuptools import setup\nx = {expr}\nsetup(install_requires=[\"torch\"])\n"
+        );
+        write(dir.path(), "setup.py", setup.as_bytes());
+        write(dir.path(), "train.py", b"import torch\n");
+        let (code, json, stderr) = run_with_deadline(dir.path(), Duration::from_secs(60));
+        assert!(code == 0 || code == 1, "case {i}: exit {code}: {stderr}");
+        let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(framework_ids(&report), ["pytorch"], "case {i}");
+    }
+}
+
 #[test]
 fn hostile_tree_neither_hangs_nor_crashes() {
     let outside = tempfile::tempdir().unwrap();

@@ -235,10 +235,16 @@ fn check(args: cli::CheckArgs, stdout_tty: bool) -> Result<ExitCode, String> {
         cli::Format::Html => audit::check_html(&report, rules),
         cli::Format::Json => {
             let elapsed = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-            report::json::render(&report, elapsed)
+            // Written as serialised: the report of a monorepo is large.
+            emit_with(args.output.as_deref(), &mut |out| {
+                report::json::write(&report, elapsed, out)
+            })?;
+            String::new()
         }
     };
-    emit(&text, args.output.as_deref())?;
+    if args.format != cli::Format::Json {
+        emit(&text, args.output.as_deref())?;
+    }
     let fail_on = if args.exit_zero {
         FailOn::Never
     } else {
@@ -337,9 +343,17 @@ fn init_threads(threads: usize) {
 /// Writes to stdout, or to a file via a temporary sibling and a rename so a
 /// reader never sees half a report.
 fn emit(text: &str, output: Option<&Path>) -> Result<(), String> {
+    emit_with(output, &mut |out| out.write_all(text.as_bytes()))
+}
+
+/// Like [`emit`], for output written as it is made.
+fn emit_with(
+    output: Option<&Path>,
+    write: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), String> {
     let Some(path) = output else {
-        let mut out = std::io::stdout().lock();
-        return match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        return match write(&mut out).and_then(|()| out.flush()) {
             Ok(()) => Ok(()),
             // A closed pipe (`fwlint … | head`) is not an error worth a message.
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
@@ -351,7 +365,12 @@ fn emit(text: &str, output: Option<&Path>) -> Result<(), String> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = path.with_file_name(format!(".{name}.fwlint-tmp"));
-    std::fs::write(&tmp, text)
+    let written = std::fs::File::create(&tmp).and_then(|file| {
+        let mut out = std::io::BufWriter::new(file);
+        write(&mut out)?;
+        out.flush()
+    });
+    written
         .and_then(|()| std::fs::rename(&tmp, path))
         .map_err(|e| {
             let _ = std::fs::remove_file(&tmp);

@@ -153,6 +153,18 @@ fn project<'a>(unit: &'a UnitAnalysis, verdict: &'a Verdict) -> ProjectJson<'a> 
 
 /// The report as pretty JSON, newline-terminated.
 pub fn render(report: &Report, elapsed_ms: u64) -> String {
+    let mut out = Vec::new();
+    write(report, elapsed_ms, &mut out).expect("writing to memory");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// Writes the report as pretty JSON, newline-terminated, as it is
+/// serialised: a monorepo's report is never held whole in memory.
+pub fn write(
+    report: &Report,
+    elapsed_ms: u64,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let json = Json {
         version: 1,
         tool: Tool {
@@ -171,9 +183,8 @@ pub fn render(report: &Report, elapsed_ms: u64) -> String {
         findings: report.findings.iter().map(finding).collect(),
         stats: stats(&report.stats, elapsed_ms),
     };
-    let mut s = serde_json::to_string_pretty(&json).expect("report serialises");
-    s.push('\n');
-    s
+    serde_json::to_writer_pretty(&mut *out, &json)?;
+    out.write_all(b"\n")
 }
 
 fn stats(stats: &Stats, elapsed_ms: u64) -> StatsJson<'_> {
