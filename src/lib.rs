@@ -386,7 +386,9 @@ fn read_capped(path: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
     if !file.metadata()?.is_file() {
         return Err(std::io::Error::other("not a regular file"));
     }
-    let mut bytes = Vec::new();
+    // Sized once: growing by doubling held up to twice a large file.
+    let size = file.metadata()?.len().min(cap);
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
     file.take(cap).read_to_end(&mut bytes)?;
     Ok(bytes)
 }
@@ -698,12 +700,15 @@ fn judge_units(
         let enclosing = enclosing_roots(roots, &unit.path);
         // A unit without goal evidence of its own is judged on the goals of
         // the nearest enclosing unit that has some.
+        // Units are sorted by path, as the roots are.
+        let unit_at = |r: &str| units.binary_search_by(|u| u.path.as_str().cmp(r)).ok();
         let goals = enclosing
             .iter()
-            .find_map(|r| units.iter().find(|u| u.path == *r && !u.goals.is_empty()));
+            .filter_map(|r| unit_at(r).map(|k| &units[k]))
+            .find(|u| !u.goals.is_empty());
         let declared_scope: Vec<&Signal> = enclosing
             .iter()
-            .filter_map(|r| units.iter().position(|u| u.path == *r))
+            .filter_map(|r| unit_at(r))
             .flat_map(|i| facts[i].dependencies())
             // Python code is declared in Python manifests only (a C++ header
             // or a Gradle line says nothing about `import torch`).
@@ -761,14 +766,26 @@ fn judge_units(
     }
 }
 
-/// Unit roots containing `unit`, deepest (the unit itself) first.
+/// Unit roots containing `unit`, deepest (the unit itself) first. Each
+/// ancestor folder is looked up by binary search in the sorted roots: a
+/// scan of all roots per unit was quadratic (22 s for 35,000 units).
 fn enclosing_roots<'r>(roots: &'r [String], unit: &str) -> Vec<&'r str> {
-    let mut out: Vec<&str> = roots
-        .iter()
-        .map(String::as_str)
-        .filter(|r| *r == unit || infer::is_inside(unit, r))
-        .collect();
-    out.sort_by_key(|r| std::cmp::Reverse(if *r == "." { 0 } else { r.len() }));
+    debug_assert!(roots.is_sorted());
+    let mut out = Vec::new();
+    let mut end = unit.len();
+    loop {
+        let dir = &unit[..end];
+        if let Ok(k) = roots.binary_search_by(|r| r.as_str().cmp(dir)) {
+            out.push(roots[k].as_str());
+        }
+        match dir.rfind('/') {
+            Some(i) => end = i,
+            None => break,
+        }
+    }
+    if unit != "." && roots.iter().any(|r| r == ".") {
+        out.push(".");
+    }
     out
 }
 
@@ -830,6 +847,22 @@ mod tests {
         let result = extract_entry(&entry, &RuleSet::builtin().unwrap());
         assert_eq!(result.diagnostics[0].code, "FW001");
         assert_eq!(result.skipped, Some("unreadable"));
+    }
+
+    #[test]
+    fn enclosing_roots_agree_with_the_definition() {
+        let roots: Vec<String> = [".", "a", "a/b", "a/b/c/d", "a/bc", "x"]
+            .map(String::from)
+            .to_vec();
+        for unit in [".", "a", "a/b", "a/bc", "a/b/c/d", "x"] {
+            let mut by_scan: Vec<&str> = roots
+                .iter()
+                .map(String::as_str)
+                .filter(|r| *r == unit || crate::infer::is_inside(unit, r))
+                .collect();
+            by_scan.sort_by_key(|r| std::cmp::Reverse(if *r == "." { 0 } else { r.len() }));
+            assert_eq!(super::enclosing_roots(&roots, unit), by_scan, "{unit}");
+        }
     }
 
     #[test]
