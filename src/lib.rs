@@ -128,7 +128,7 @@ pub fn scan(settings: &Settings, rules: &RuleSet) -> Result<Scan, Error> {
 /// What a scan keeps of each file's signals. A check keeps only what the
 /// verdict can use ([`judge::essentials`]), so memory grows with the
 /// evidence, not with every `import os` in the tree.
-type Keep<'k> = dyn Fn(Vec<Signal>) -> Vec<Signal> + Sync + 'k;
+use extract::Keep;
 
 fn scan_keeping(settings: &Settings, rules: &RuleSet, keep: &Keep) -> Result<Scan, Error> {
     let (paths, base, root) = roots_of(settings)?;
@@ -160,7 +160,7 @@ fn scan_keeping(settings: &Settings, rules: &RuleSet, keep: &Keep) -> Result<Sca
         .files
         .par_iter()
         .fold(Found::default, |mut found, entry| {
-            found.add(extract_entry(entry, rules), keep);
+            found.add(extract_entry(entry, rules, None), keep);
             if let Some(p) = progress {
                 p.done.fetch_add(1, Ordering::Relaxed);
             }
@@ -321,7 +321,7 @@ struct FileResult {
     skipped: Option<&'static str>,
 }
 
-fn extract_entry(entry: &FileEntry, rules: &RuleSet) -> FileResult {
+fn extract_entry(entry: &FileEntry, rules: &RuleSet, keep: Option<&Keep>) -> FileResult {
     let mut result = FileResult {
         signals: extract::path_signal(&entry.rel, rules)
             .into_iter()
@@ -361,7 +361,7 @@ fn extract_entry(entry: &FileEntry, rules: &RuleSet) -> FileResult {
         Ok(bytes) => {
             result.read = true;
             result.bytes = bytes.len() as u64;
-            let out = extract::extract_file(&entry.rel, entry.kind, &bytes, rules);
+            let out = extract::extract_file_keeping(&entry.rel, entry.kind, &bytes, rules, keep);
             result.signals.extend(out.signals);
             result.diagnostics.extend(out.diagnostics);
         }
@@ -626,7 +626,8 @@ impl<'r, 'x> Worker<'r, 'x> {
     }
 
     fn add(&mut self, entry: &FileEntry, rules: &RuleSet) {
-        let r = extract_entry(entry, rules);
+        let keep = |signals| judge::essentials(signals, rules);
+        let r = extract_entry(entry, rules, Some(&keep));
         count_file(&mut self.stats, &r);
         self.diagnostics.extend(r.diagnostics);
         self.folded.note_file(&entry.rel, entry.kind);
@@ -844,7 +845,7 @@ mod tests {
             kind: FileKind::Python,
             size: 10,
         };
-        let result = extract_entry(&entry, &RuleSet::builtin().unwrap());
+        let result = extract_entry(&entry, &RuleSet::builtin().unwrap(), None);
         assert_eq!(result.diagnostics[0].code, "FW001");
         assert_eq!(result.skipped, Some("unreadable"));
     }

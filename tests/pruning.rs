@@ -130,3 +130,56 @@ fn the_first_required_import_is_kept_even_when_not_the_best_evidence() {
     let fw202: Vec<_> = findings.iter().filter(|f| f.0 == "FW202").collect();
     assert_eq!(fw202, [&("FW202".to_string(), "model.py".to_string(), 4)]);
 }
+
+/// A notebook large enough to be pruned while its cells are read: the
+/// check keeps, cell batch by cell batch, what it would keep of the whole,
+/// under a path context (`tests/`) that changes the weights.
+#[test]
+fn a_large_notebook_pruned_as_read_gives_the_same_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("tests");
+    std::fs::create_dir_all(&dir).unwrap();
+    // Under `tests/` every import weighs the same (the test context is the
+    // lowest), so this function-level import, the first, is the best
+    // evidence of its goal rule; weighed without the path's context it
+    // would lose to the module-level ones below.
+    let mut cells = vec![serde_json::json!({
+        "cell_type": "code", "metadata": {}, "outputs": [],
+        "execution_count": null, "source": "def demo():\n    import gradio\n",
+    })];
+    for i in 0..6000 {
+        let source = match i % 6 {
+            0 => "import os\nimport numpy as np\n".to_string(),
+            1 => format!("def f{i}():\n    import torch\n    return torch.zeros({i})\n"),
+            2 => "try:\n    import tensorflow as tf\nexcept ImportError:\n    tf = None\n".into(),
+            3 => "from transformers import AutoModel\nimport gradio as gr\n".into(),
+            4 if i % 60 == 4 => "%pip install keras\nimport keras\n".into(),
+            4 => "import keras\n".into(),
+            _ => format!("x{i} = 'gs://bucket/{i}'\nimport jax\n"),
+        };
+        cells.push(serde_json::json!({
+            "cell_type": "code", "metadata": {}, "outputs": [],
+            "execution_count": null, "source": source,
+        }));
+    }
+    // One module-level PyTorch import, late, so the kept first one changes.
+    cells.push(serde_json::json!({
+        "cell_type": "code", "metadata": {}, "outputs": [],
+        "execution_count": null, "source": "import torch\n",
+    }));
+    let nb = serde_json::json!({
+        "cells": cells, "nbformat": 4, "nbformat_minor": 5,
+        "metadata": {"language_info": {"name": "python"}},
+    });
+    std::fs::write(dir.join("big.ipynb"), nb.to_string()).unwrap();
+    std::fs::write(tmp.path().join("requirements.txt"), "torch\n").unwrap();
+    let rules = RuleSet::builtin().unwrap();
+    reports_agree(tmp.path(), &rules);
+    let settings = Settings {
+        paths: vec![tmp.path().to_path_buf()],
+        ..Settings::default()
+    };
+    let every = scan(&settings, &rules).unwrap().signals.len();
+    let kept = check(&settings, &rules).unwrap().stats.signals_kept;
+    assert!(every > 8000 && kept < 200, "{kept} of {every}");
+}

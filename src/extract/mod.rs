@@ -28,6 +28,23 @@ const SNIFF: usize = 8 * 1024;
 
 /// Signals of one file whose bytes have been read.
 pub fn extract_file(rel: &str, kind: FileKind, bytes: &[u8], rules: &RuleSet) -> Extracted {
+    extract_file_keeping(rel, kind, bytes, rules, None)
+}
+
+/// What a caller keeps of a file's signals (a check: `judge::essentials`).
+/// It must be composable: keeping of (kept ++ later) what it keeps of the
+/// whole, for signals in scan order.
+pub type Keep<'k> = dyn Fn(Vec<Signal>) -> Vec<Signal> + Sync + 'k;
+
+/// [`extract_file`], keeping of a large notebook, as its cells are read,
+/// only what `keep` keeps: a 50 MB notebook gives 200,000 signals.
+pub fn extract_file_keeping(
+    rel: &str,
+    kind: FileKind,
+    bytes: &[u8],
+    rules: &RuleSet,
+    keep: Option<&Keep>,
+) -> Extracted {
     let mut out = Extracted::default();
     if kind == FileKind::Artifact {
         artifact::magic(bytes, &mut out);
@@ -60,7 +77,16 @@ pub fn extract_file(rel: &str, kind: FileKind, bytes: &[u8], rules: &RuleSet) ->
                 setup_py::extract(&text, parsed.syntax(), &mut out);
             }
         }
-        FileKind::Notebook => notebook::extract(&text_of(bytes, &mut out), &uri, &mut out),
+        FileKind::Notebook => {
+            // Signals are weighed with their path's contexts: give them first.
+            let mut prune = |signals: &mut Vec<Signal>| {
+                if let Some(keep) = keep {
+                    place(rel, signals, rules);
+                    *signals = keep(std::mem::take(signals));
+                }
+            };
+            notebook::extract(&text_of(bytes, &mut out), &uri, &mut prune, &mut out);
+        }
         FileKind::Requirements => requirements::extract(rel, &text_of(bytes, &mut out), &mut out),
         FileKind::Pyproject => manifest::pyproject(&text_of(bytes, &mut out), &mut out),
         FileKind::SetupCfg => manifest::setup_cfg(&text_of(bytes, &mut out), &mut out),
@@ -132,19 +158,27 @@ pub fn path_signal(rel: &str, rules: &RuleSet) -> Option<Signal> {
 }
 
 fn finish(rel: &str, mut out: Extracted, rules: &RuleSet) -> Extracted {
+    place(rel, &mut out.signals, rules);
+    for d in &mut out.diagnostics {
+        d.path = rel.to_string();
+    }
+    out
+}
+
+/// Gives signals their file's path and the contexts its path implies
+/// (`test`, `example`…). Placing placed signals changes nothing.
+fn place(rel: &str, signals: &mut [Signal], rules: &RuleSet) {
     let contexts = rules.path_contexts(rel);
-    for s in &mut out.signals {
-        s.path = rel.to_string();
+    for s in signals {
+        if s.path != rel {
+            s.path = rel.to_string();
+        }
         if !contexts.is_empty() {
             s.context.extend_from_slice(&contexts);
             s.context.sort();
             s.context.dedup();
         }
     }
-    for d in &mut out.diagnostics {
-        d.path = rel.to_string();
-    }
-    out
 }
 
 /// A JSON file that does not parse: FW002 at serde_json's position.

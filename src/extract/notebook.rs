@@ -95,12 +95,19 @@ impl Source {
 
 /// Reads a notebook cell by cell as the JSON is parsed: a 50 MB notebook
 /// is never held as a list of cells next to its text.
-pub fn extract(text: &str, uri_prefixes: &[&str], out: &mut Extracted) {
+pub fn extract(
+    text: &str,
+    uri_prefixes: &[&str],
+    prune: &mut dyn FnMut(&mut Vec<Signal>),
+    out: &mut Extracted,
+) {
     let mut reader = Reader {
         uri_prefixes,
         found: Extracted::default(),
         cells: 0,
         metadata: None,
+        prune,
+        prune_at: PRUNE_AT,
     };
     let mut de = serde_json::Deserializer::from_str(text);
     let read =
@@ -126,7 +133,14 @@ struct Reader<'u> {
     found: Extracted,
     cells: usize,
     metadata: Option<Metadata>,
+    /// What the caller keeps of the signals found so far.
+    prune: &'u mut dyn FnMut(&mut Vec<Signal>),
+    /// Signals found before they are pruned; doubles with what is kept,
+    /// so pruning costs time linear in the signals.
+    prune_at: usize,
 }
+
+const PRUNE_AT: usize = 4096;
 
 impl<'de> serde::de::DeserializeSeed<'de> for &mut Reader<'_> {
     type Value = ();
@@ -201,6 +215,10 @@ impl Reader<'_> {
         for mut s in cell_out.signals {
             s.cell = Some(cell_no);
             self.found.push(s);
+        }
+        if self.found.signals.len() >= self.prune_at {
+            (self.prune)(&mut self.found.signals);
+            self.prune_at = PRUNE_AT.max(2 * self.found.signals.len());
         }
         for mut d in cell_out.diagnostics {
             d.cell = Some(cell_no);
@@ -296,7 +314,7 @@ mod tests {
  {"cell_type": "code", "source": "!pip install tensorflow==2.15\nfrom sklearn import svm"}
 ], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}"##;
         let mut out = Extracted::default();
-        extract(nb, &[], &mut out);
+        extract(nb, &[], &mut |_| {}, &mut out);
         let got: Vec<_> = out
             .signals
             .iter()
@@ -324,7 +342,7 @@ mod tests {
  {"cell_type": "code", "source": "%%time\nimport jax\n"}
 ], "metadata": {"kernelspec": {"language": "python"}}, "nbformat": 4}"##;
         let mut out = Extracted::default();
-        extract(nb, &[], &mut out);
+        extract(nb, &[], &mut |_| {}, &mut out);
         let got: Vec<_> = out
             .signals
             .iter()
@@ -336,14 +354,14 @@ mod tests {
         let r = r##"{"cells": [{"cell_type": "code", "source": "library(torch)\nx <- 1"}],
  "metadata": {"kernelspec": {"language": "R", "name": "ir"}}, "nbformat": 4}"##;
         let mut out = Extracted::default();
-        extract(r, &[], &mut out);
+        extract(r, &[], &mut |_| {}, &mut out);
         assert!(out.signals.is_empty() && out.diagnostics.is_empty());
     }
 
     #[test]
     fn broken_json_is_a_diagnostic() {
         let mut out = Extracted::default();
-        extract("{\"cells\": [", &[], &mut out);
+        extract("{\"cells\": [", &[], &mut |_| {}, &mut out);
         assert_eq!(out.diagnostics[0].code, "FW002");
         // Cells are read as the JSON is parsed; a notebook broken after
         // good cells still gives its one diagnostic and nothing else.
@@ -351,12 +369,18 @@ mod tests {
         extract(
             r#"{"cells": [{"cell_type": "code", "source": "import torch\n"}], "metadata": "#,
             &[],
+            &mut |_| {},
             &mut out,
         );
         assert!(out.signals.is_empty());
         assert_eq!(out.diagnostics.len(), 1, "{:?}", out.diagnostics);
         let mut out = Extracted::default();
-        extract(r#"{"metadata": {}, "nbformat": 4}"#, &[], &mut out);
+        extract(
+            r#"{"metadata": {}, "nbformat": 4}"#,
+            &[],
+            &mut |_| {},
+            &mut out,
+        );
         assert!(out.diagnostics[0].message.contains("missing field `cells`"));
     }
 
@@ -365,11 +389,11 @@ mod tests {
         let nb = r#"{"cells": [{"cell_type": "code", "source": ["import torch\n"]}],
  "metadata": {"kernelspec": {"language": "julia"}}, "nbformat": 4}"#;
         let mut out = Extracted::default();
-        extract(nb, &[], &mut out);
+        extract(nb, &[], &mut |_| {}, &mut out);
         assert!(out.signals.is_empty() && out.diagnostics.is_empty());
         let python = nb.replace("julia", "python");
         let mut out = Extracted::default();
-        extract(&python, &[], &mut out);
+        extract(&python, &[], &mut |_| {}, &mut out);
         assert_eq!(out.signals.len(), 1);
     }
 }
