@@ -27,7 +27,7 @@ use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
-use walk::{FileEntry, FileKind, WalkOptions};
+use walk::{FileEntry, FileKind, WalkOptions, lock};
 
 /// What to scan and how; built from the command line and config.
 #[derive(Clone, Debug, Default)]
@@ -639,10 +639,6 @@ impl<'r, 'x> Worker<'r, 'x> {
         self.diagnostics.extend(other.diagnostics);
         merge_counts(&mut self.stats, other.stats);
     }
-}
-
-fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Infers and judges a finished scan: the same report a check gives,
