@@ -30,9 +30,7 @@ impl Shape {
     /// Notes one file found by the walk.
     pub fn note(&mut self, rel: &str, kind: FileKind) {
         self.files += 1;
-        if self.first.as_deref().is_none_or(|f| rel < f) {
-            self.first = Some(rel.to_string());
-        }
+        keep_earliest(&mut self.first, rel);
         if infer::starts_unit(rel, kind) {
             self.roots.push(infer::parent_dir(rel).to_string());
         }
@@ -47,18 +45,12 @@ impl Shape {
     /// Adds what another walking thread noted.
     pub fn merge(&mut self, other: Shape) {
         self.files += other.files;
-        if let Some(first) = other.first {
-            self.note_first(first);
+        if let Some(first) = &other.first {
+            keep_earliest(&mut self.first, first);
         }
         self.roots.extend(other.roots);
         self.manifests.extend(other.manifests);
         self.requirements.extend(other.requirements);
-    }
-
-    fn note_first(&mut self, rel: String) {
-        if self.first.as_ref().is_none_or(|f| rel < *f) {
-            self.first = Some(rel);
-        }
     }
 
     /// Sorts the roots, with `.` always among them.
@@ -66,6 +58,13 @@ impl Shape {
         self.roots.push(".".to_string());
         self.roots.sort();
         self.roots.dedup();
+    }
+}
+
+/// Keeps in `kept` the path that comes first.
+fn keep_earliest(kept: &mut Option<String>, rel: &str) {
+    if kept.as_deref().is_none_or(|k| rel < k) {
+        *kept = Some(rel.to_string());
     }
 }
 
@@ -84,7 +83,8 @@ impl<'r> UnitFacts<'r> {
     pub fn required(&self) -> Vec<&Signal> {
         let mut out: Vec<&Signal> = self.required.values().collect();
         out.sort_by(|a, b| crate::signal::order(a, b));
-        out.dedup_by(|a, b| std::ptr::eq(*a, *b) || a == b);
+        // One import may be the first of several frameworks.
+        out.dedup();
         out
     }
 
@@ -152,8 +152,8 @@ impl<'r, 'x> Folded<'r, 'x> {
         let entry = self.layout.entry(unit).or_default();
         if kind == FileKind::Python {
             entry.1 = true;
-        } else if entry.0.as_deref().is_none_or(|n| rel < n) {
-            entry.0 = Some(rel.to_string());
+        } else {
+            keep_earliest(&mut entry.0, rel);
         }
     }
 
@@ -195,10 +195,8 @@ impl<'r, 'x> Folded<'r, 'x> {
         for (unit, (notebook, modules)) in other.layout {
             let mine = self.layout.entry(unit).or_default();
             mine.1 |= modules;
-            if let Some(n) = notebook
-                && mine.0.as_ref().is_none_or(|m| n < *m)
-            {
-                mine.0 = Some(n);
+            if let Some(n) = &notebook {
+                keep_earliest(&mut mine.0, n);
             }
         }
         self.kept += other.kept;
