@@ -6,6 +6,10 @@
 //! python3 is on every machine this project runs on (see .ci/run); without it
 //! the test fails rather than passing vacuously.
 
+#[path = "common/pycorpus.rs"]
+mod pycorpus;
+
+use pycorpus::{python, stdlib};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -22,22 +26,6 @@ struct SignalLine {
     line: u32,
     kind: String,
     key: String,
-}
-
-fn python() -> String {
-    std::env::var("PYTHON").unwrap_or_else(|_| "python3".into())
-}
-
-fn stdlib() -> PathBuf {
-    let out = Command::new(python())
-        .args([
-            "-c",
-            "import sysconfig; print(sysconfig.get_paths()['stdlib'])",
-        ])
-        .output()
-        .expect("python3 must be installed for the CPython differential test");
-    assert!(out.status.success(), "python3 failed to report its stdlib");
-    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
 }
 
 fn reference(root: &Path, dir: &Path) -> Reference {

@@ -5,28 +5,17 @@
 //! report no syntax error where the parser finds none. Sources the parser
 //! rejects are left out: there the two recover differently, by design.
 
+#[path = "common/pycorpus.rs"]
+mod pycorpus;
 #[path = "common/scan.rs"]
 mod scan;
 
 use fwlint::extract::python;
 use fwlint::signal::Extracted;
 use proptest::prelude::*;
+use pycorpus::{python_files, stdlib};
 use scan::compare;
 use std::path::Path;
-use std::process::Command;
-
-fn python_files(root: &Path) -> Vec<std::path::PathBuf> {
-    let mut files: Vec<_> = ignore::WalkBuilder::new(root)
-        .standard_filters(false)
-        .filter_entry(|e| e.file_name() != "site-packages")
-        .build()
-        .filter_map(Result::ok)
-        .map(|e| e.into_path())
-        .filter(|p| p.extension().is_some_and(|x| x == "py") && p.is_file())
-        .collect();
-    files.sort();
-    files
-}
 
 fn agreement(root: &Path) -> (usize, usize, Vec<String>) {
     let (mut compared, mut rejected, mut differ) = (0, 0, Vec::new());
@@ -44,15 +33,7 @@ fn agreement(root: &Path) -> (usize, usize, Vec<String>) {
 
 #[test]
 fn the_scan_reads_the_standard_library_as_the_parser_does() {
-    let out = Command::new(std::env::var("PYTHON").unwrap_or_else(|_| "python3".into()))
-        .args([
-            "-c",
-            "import sysconfig; print(sysconfig.get_paths()['stdlib'])",
-        ])
-        .output()
-        .expect("python3 must be installed for this test");
-    let root = String::from_utf8(out.stdout).unwrap();
-    let (compared, rejected, differ) = agreement(Path::new(root.trim()));
+    let (compared, rejected, differ) = agreement(&stdlib());
     eprintln!(
         "stdlib: {compared} files agree, {} differ, {rejected} rejected by the parser",
         differ.len()

@@ -58,7 +58,49 @@ struct Lexer<'s> {
     /// Replacement fields being read, one inside the other.
     fields_open: usize,
     error: Option<(usize, String)>,
+    /// Whether a line that starts no statement worth reading may be skimmed
+    /// (see [`Lexer::skim`]): false when the source holds words whose calls
+    /// or strings the reader must see on any line.
+    may_skim: bool,
+    /// Where skimmed tokens go, to be dropped.
+    scratch: Vec<Tok>,
 }
+
+/// Words that start a logical line whose tokens the reader needs: compound
+/// statement headers (they open blocks), soft keywords that may, imports.
+const READ_IN_FULL: &[&[u8]] = &[
+    b"if", b"elif", b"else", b"for", b"while", b"try", b"except", b"finally", b"with", b"def",
+    b"class", b"async", b"match", b"case", b"import", b"from",
+];
+
+/// Words whose presence anywhere in a source makes every line worth its
+/// tokens: dynamic imports and environment assignments can sit on any line.
+const CALL_WORDS: &[&[u8]] = &[b"import_module", b"__import__", b"environ"];
+
+/// Bytes a skimmed line can pass over without looking: everything but
+/// quotes, brackets, comments, backslashes, newlines and `;` — and in a
+/// notebook the operators that can hold the `=` of `x = !ls`.
+const fn passable(notebook: bool) -> [bool; 256] {
+    let mut table = [true; 256];
+    let stops = b"\"'()[]{}#\\\n\r;";
+    let mut i = 0;
+    while i < stops.len() {
+        table[stops[i] as usize] = false;
+        i += 1;
+    }
+    if notebook {
+        let ops = b"=<>!:*/+-%&|^@~";
+        let mut i = 0;
+        while i < ops.len() {
+            table[ops[i] as usize] = false;
+            i += 1;
+        }
+    }
+    table
+}
+
+const PASSABLE: [bool; 256] = passable(false);
+const PASSABLE_IN_NOTEBOOK: [bool; 256] = passable(true);
 
 /// How an f- or t-string is quoted, which decides where its text ends.
 #[derive(Clone, Copy)]
@@ -165,6 +207,7 @@ impl<'s> Lexer<'s> {
         if self.notebook && matches!(self.peek(0), b'%' | b'!' | b'?' | b'/' | b';' | b',') {
             self.escape_command(toks);
         }
+        let mut skimmed = false;
         loop {
             self.skip_trivia(!self.brackets.is_empty());
             if self.at_end() {
@@ -178,8 +221,106 @@ impl<'s> Lexer<'s> {
                 self.newline();
                 return Some(indent);
             }
+            if toks.is_empty() && !skimmed && self.may_skim && !self.starts_read_in_full() {
+                skimmed = true;
+                self.skim_line(toks);
+                continue;
+            }
             self.token(toks);
         }
+    }
+
+    /// Whether the word at the cursor starts a line read in full.
+    fn starts_read_in_full(&self) -> bool {
+        let rest = &self.src[self.pos..];
+        let word = rest.iter().take_while(|&&b| is_id(b)).count();
+        READ_IN_FULL.contains(&&rest[..word])
+    }
+
+    /// A logical line whose first token is all the reader needs: the first
+    /// token goes to `toks`, the rest is followed as `token` would follow it
+    /// (brackets, strings, joins, and so every error) but not kept. A `;`
+    /// may start an import, so there the line is read again in full.
+    fn skim_line(&mut self, toks: &mut Vec<Tok>) {
+        let start = self.pos;
+        let had_error = self.error.is_some();
+        self.token(toks);
+        // A `;` first ends an empty statement: the next may be an import.
+        if toks.len() == 1 && toks[0].kind != K::Semi && self.skim() {
+            return;
+        }
+        toks.clear();
+        self.brackets.clear();
+        self.fields_open = 0;
+        if !had_error {
+            self.error = None;
+        }
+        self.pos = start;
+    }
+
+    /// Where the string whose quote is at the cursor starts: at its prefix
+    /// (`rb'…'`) when the word just before the quote is one, as `token` reads
+    /// it; never before `from`, where skimming began.
+    fn prefix_start(&self, from: usize) -> usize {
+        let word = self.src[from..self.pos]
+            .iter()
+            .rev()
+            .take(3)
+            .take_while(|&&b| is_id(b))
+            .count();
+        // Fewer than three: the word stops at a non-word byte or at `from`.
+        let start = self.pos - word;
+        let prefix = &self.src[start..self.pos];
+        if word <= 2 && prefix.iter().all(|c| b"rRbBuUfFtT".contains(c)) {
+            start
+        } else {
+            self.pos
+        }
+    }
+
+    /// Follows the rest of a logical line without keeping tokens; stops
+    /// before the newline that ends it or at the end. False at a `;`.
+    fn skim(&mut self) -> bool {
+        let passable = if self.notebook {
+            &PASSABLE_IN_NOTEBOOK
+        } else {
+            &PASSABLE
+        };
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let from = self.pos;
+        let finished = loop {
+            let rest = &self.src[self.pos..];
+            self.pos += rest
+                .iter()
+                .position(|&b| !passable[b as usize])
+                .unwrap_or(rest.len());
+            if self.at_end() {
+                break true;
+            }
+            match self.peek(0) {
+                b'\n' | b'\r' if self.brackets.is_empty() => break true,
+                b'\n' | b'\r' => self.newline(),
+                b'#' => self.skip_line(),
+                b'\\' if is_newline(self.peek(1)) => {
+                    self.pos += 1;
+                    self.newline();
+                }
+                b';' => break false,
+                b'"' | b'\'' => {
+                    let src = self.src;
+                    let start = self.prefix_start(from);
+                    self.string(&mut scratch, start, &src[start..self.pos]);
+                    // An f-string's fields are code: a `;` there splits too.
+                    if scratch.iter().any(|t| t.kind == K::Semi) {
+                        break false;
+                    }
+                }
+                _ => self.token(&mut scratch),
+            }
+            scratch.clear();
+        };
+        self.scratch = scratch;
+        finished
     }
 
     /// A line's leading whitespace, measured as ruff's parser does: in
@@ -617,6 +758,9 @@ struct Reader<'s, 'o> {
     index: LineIndex,
     uri_prefixes: &'s [&'s str],
     check_uris: bool,
+    /// Whether calls, strings and assignments can hold a signal: only when
+    /// the source has a URI prefix or one of [`CALL_WORDS`].
+    scans: bool,
     blocks: Vec<Block>,
     /// The kind of block the next indented line opens (after `try:` …).
     pending: Option<Kind>,
@@ -631,6 +775,17 @@ struct Reader<'s, 'o> {
 /// IPython `%magic`, `!shell` and `?help` lines are skipped). The first
 /// structural error is reported as FW002; the scan goes on past it.
 pub fn extract(source: &str, notebook: bool, uri_prefixes: &[&str], out: &mut Extracted) {
+    read(source, notebook, uri_prefixes, true, out);
+}
+
+/// [`extract`] without skimming any line: what skimming must never change.
+/// Tests and the fuzzer compare the two.
+#[doc(hidden)]
+pub fn extract_unskimmed(source: &str, notebook: bool, uri_prefixes: &[&str], out: &mut Extracted) {
+    read(source, notebook, uri_prefixes, false, out);
+}
+
+fn read(source: &str, notebook: bool, uri_prefixes: &[&str], skim: bool, out: &mut Extracted) {
     let src = source.strip_prefix('\u{feff}').unwrap_or(source);
     let offset = source.len() - src.len();
     let mut lexer = Lexer {
@@ -640,15 +795,22 @@ pub fn extract(source: &str, notebook: bool, uri_prefixes: &[&str], out: &mut Ex
         brackets: Vec::new(),
         fields_open: 0,
         error: None,
+        may_skim: false,
+        scratch: Vec::new(),
     };
     let check_uris = uri_prefixes
         .iter()
         .any(|p| memchr::memmem::find(source.as_bytes(), p.as_bytes()).is_some());
+    let calls = CALL_WORDS
+        .iter()
+        .any(|w| memchr::memmem::find(source.as_bytes(), w).is_some());
+    lexer.may_skim = skim && !check_uris && !calls;
     let mut reader = Reader {
         src: source,
         index: LineIndex::new(source),
         uri_prefixes,
         check_uris,
+        scans: check_uris || calls,
         blocks: vec![Block {
             indent: Indent::default(),
             kind: Kind::Other,
@@ -941,6 +1103,9 @@ impl Reader<'_, '_> {
     /// `os.environ["KERAS_BACKEND"] = "jax"` (any `…environ` chain, several
     /// targets allowed), at the statement.
     fn env_assignment(&mut self, toks: &[Tok], ctx: Ctx) {
+        if !self.scans {
+            return;
+        }
         // A target is a name chain ending in `environ`: a statement with
         // no such name needs no split.
         let names_environ = toks
@@ -1017,6 +1182,9 @@ impl Reader<'_, '_> {
 
     /// Strings (URIs) and calls (dynamic imports, `environ.setdefault`).
     fn scan(&mut self, toks: &[Tok], ctx: Ctx) {
+        if !self.scans {
+            return;
+        }
         let mut i = 0;
         while i < toks.len() {
             match toks[i].kind {

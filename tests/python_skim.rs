@@ -1,0 +1,169 @@
+//! Skimming — passing over the rest of a line whose first token shows it
+//! holds nothing the reader needs — must change nothing: the signals, their
+//! places and contexts, and every syntax error stay those of reading every
+//! token (`pyscan::extract_unskimmed`). Checked on real code and on random
+//! fragments, valid or not, as files and as notebook cells.
+
+#[path = "common/pycorpus.rs"]
+mod pycorpus;
+
+use fwlint::extract::{pyscan, python};
+use fwlint::signal::Extracted;
+use proptest::prelude::*;
+use pycorpus::{python_files, stdlib};
+use std::path::Path;
+
+const URIS: &[&str] = &["gs://"];
+
+fn read(source: &str, notebook: bool, skim: bool) -> String {
+    let mut out = Extracted::default();
+    if skim {
+        pyscan::extract(source, notebook, URIS, &mut out);
+    } else {
+        pyscan::extract_unskimmed(source, notebook, URIS, &mut out);
+    }
+    format!("{:#?}\n{:#?}", out.signals, out.diagnostics)
+}
+
+/// The first difference between skimming and not, as a file or as a cell.
+fn difference(source: &str) -> Option<String> {
+    [false, true].into_iter().find_map(|notebook| {
+        let (skimmed, full) = (read(source, notebook, true), read(source, notebook, false));
+        (skimmed != full).then(|| format!("notebook {notebook}\nskimmed: {skimmed}\nfull: {full}"))
+    })
+}
+
+/// Sources where skimming applies: no word that makes every line count.
+fn skimmable(source: &str) -> bool {
+    !["import_module", "__import__", "environ", "gs://"]
+        .iter()
+        .any(|w| source.contains(w))
+}
+
+#[test]
+fn skimming_changes_nothing_in_the_standard_library_and_the_fixtures() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let (mut skimmed, mut differ) = (0, Vec::new());
+    for path in [stdlib(), fixtures].iter().flat_map(|r| python_files(r)) {
+        let bytes = std::fs::read(&path).unwrap();
+        let text = python::decode(&bytes, &mut Extracted::default());
+        skimmed += usize::from(skimmable(&text));
+        if let Some(why) = difference(&text) {
+            differ.push(format!("{}: {why}", path.display()));
+        }
+    }
+    // The comparison only means something if skimming happened often.
+    assert!(skimmed > 500, "only {skimmed} files could be skimmed");
+    assert!(
+        differ.is_empty(),
+        "{}",
+        differ[..differ.len().min(2)].join("\n")
+    );
+}
+
+#[test]
+fn a_semicolon_after_a_skimmed_start_still_shows_the_import() {
+    let source = "x = (1,\n  2); import torch\nprint('a'); from jax import numpy\n";
+    let mut out = Extracted::default();
+    pyscan::extract(source, false, URIS, &mut out);
+    let keys: Vec<_> = out
+        .signals
+        .iter()
+        .map(|s| (s.key.as_str(), s.line))
+        .collect();
+    assert_eq!(keys, [("torch", 2), ("jax", 3)]);
+}
+
+/// Pieces that change how a line is read: quotes and string prefixes,
+/// brackets, joins, comments, `;`, notebook escapes, keywords that start
+/// lines read in full, and (rarely) words that turn skimming off.
+const PIECES: &[&str] = &[
+    "x",
+    "y1",
+    " ",
+    "  ",
+    "\t",
+    "\x0c",
+    "\n",
+    "\n",
+    "\n",
+    "\r\n",
+    "\r",
+    "#c",
+    "\\\n",
+    "\\",
+    "'",
+    "\"",
+    "'''",
+    "\"\"\"",
+    "r",
+    "b",
+    "rb",
+    "f",
+    "F",
+    "t",
+    "u",
+    "Rb",
+    "br",
+    "xb",
+    "é",
+    "1",
+    "f'{",
+    "f\"{x!r:>{w}}\"",
+    "{",
+    "}",
+    "(",
+    ")",
+    "[",
+    "]",
+    ";",
+    "; import torch",
+    "=",
+    "==",
+    "<=",
+    "= !ls",
+    "= %time",
+    "!",
+    "%",
+    "?",
+    ":",
+    ".",
+    ",",
+    "@",
+    "@d",
+    "import",
+    "import torch",
+    "from",
+    "from a import b",
+    "if",
+    "if x:",
+    "else:",
+    "def f():",
+    "class C:",
+    "try:",
+    "except:",
+    "match",
+    "case",
+    "async",
+    "lambda",
+    "    ",
+    "pass",
+    "TYPE_CHECKING",
+    "gs://",
+    "environ",
+    "import_module(",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn skimming_changes_nothing_on_random_fragments(
+        picks in prop::collection::vec(any::<u16>(), 0..60),
+    ) {
+        let source: String = picks.iter().map(|&p| PIECES[p as usize % PIECES.len()]).collect();
+        if let Some(why) = difference(&source) {
+            prop_assert!(false, "{why}\n---\n{source:?}");
+        }
+    }
+}
