@@ -64,6 +64,8 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// Output could not be written while the scan ran.
+    Output(std::io::Error),
 }
 
 impl fmt::Display for Error {
@@ -73,6 +75,7 @@ impl fmt::Display for Error {
             Error::Rules(e) => write!(f, "invalid rules: {e}"),
             Error::Config { path, message } => write!(f, "{}: {message}", path.display()),
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            Error::Output(e) => write!(f, "writing output: {e}"),
         }
     }
 }
@@ -131,27 +134,9 @@ pub fn scan(settings: &Settings, rules: &RuleSet) -> Result<Scan, Error> {
 use extract::Keep;
 
 fn scan_keeping(settings: &Settings, rules: &RuleSet, keep: &Keep) -> Result<Scan, Error> {
-    let (paths, base, root) = roots_of(settings)?;
     let started = std::time::Instant::now();
-    let mut scan = Scan {
-        root,
-        ..Scan::default()
-    };
-    for p in &paths {
-        let mut walked = walk::walk(p, &base, &settings.walk);
-        scan.files.append(&mut walked.files);
-        note_walk_problems(walked, &mut scan.diagnostics, &mut scan.stats);
-    }
-    scan.files.sort();
-    scan.files.dedup_by(|a, b| a.rel == b.rel);
-    let excluded = exclude_set(&settings.exclude)?;
-    scan.files.retain(|f| !excluded.is_match(&f.rel));
-    scan.stats.files_seen = scan.files.len() as u64;
+    let (mut scan, base) = walk_names(settings)?;
     let progress = settings.progress.as_deref();
-    if let Some(p) = progress {
-        p.found.store(scan.stats.files_seen, Ordering::Relaxed);
-    }
-
     // Each thread folds its files into one accumulator: no per-file vectors
     // outlive their file, so memory follows the evidence kept.
     scan.stats.phases.push(("walk", started.elapsed()));
@@ -192,6 +177,137 @@ fn scan_keeping(settings: &Settings, rules: &RuleSet, keep: &Keep) -> Result<Sca
     scan.stats.signals_kept = scan.signals.len() as u64;
     scan.stats.phases.push(("extract", started.elapsed()));
     Ok(scan)
+}
+
+/// The walk every scan starts with: the files under the given paths,
+/// sorted, excluded ones left out, in a [`Scan`] without signals yet; and
+/// the folder relative paths start from.
+fn walk_names(settings: &Settings) -> Result<(Scan, PathBuf), Error> {
+    let (paths, base, root) = roots_of(settings)?;
+    let mut scan = Scan {
+        root,
+        ..Scan::default()
+    };
+    for p in &paths {
+        let mut walked = walk::walk(p, &base, &settings.walk);
+        scan.files.append(&mut walked.files);
+        note_walk_problems(walked, &mut scan.diagnostics, &mut scan.stats);
+    }
+    scan.files.sort();
+    scan.files.dedup_by(|a, b| a.rel == b.rel);
+    let excluded = exclude_set(&settings.exclude)?;
+    scan.files.retain(|f| !excluded.is_match(&f.rel));
+    scan.stats.files_seen = scan.files.len() as u64;
+    if let Some(p) = settings.progress.as_deref() {
+        p.found.store(scan.stats.files_seen, Ordering::Relaxed);
+    }
+    Ok((scan, base))
+}
+
+/// Files extracted together by [`scan_streamed`]: enough to keep every
+/// thread busy, few enough that their signals take little memory.
+const STREAM_BATCH: usize = 512;
+
+/// [`scan`] handed out path by path: `each` gets the signals of one path,
+/// sorted, in the order [`scan`] sorts them, while only a batch of files'
+/// signals is held. Included requirements files (`-r`) are read first, as
+/// their signals may belong before any walked file. The [`Scan`] returned
+/// has the diagnostics and counts, no files or signals. An error from
+/// `each` stops the scan.
+pub fn scan_streamed(
+    settings: &Settings,
+    rules: &RuleSet,
+    each: &mut dyn FnMut(&[Signal]) -> std::io::Result<()>,
+) -> Result<Scan, Error> {
+    let (mut scan, base) = walk_names(settings)?;
+    let files = std::mem::take(&mut scan.files);
+    let (mut read_first, mut included) = requirements_first(&files, &base, rules, &mut scan);
+    scan.stats.signals_kept += included.len() as u64;
+    // Popped from the end: the smallest first.
+    included.sort_unstable_by(|a, b| b.cmp(a));
+    for batch in files.chunks(STREAM_BATCH) {
+        let mut done: Vec<Option<FileResult>> =
+            batch.iter().map(|e| read_first.remove(&e.rel)).collect();
+        let results: Vec<FileResult> = batch
+            .par_iter()
+            .zip(done.par_iter_mut())
+            .map(|(entry, done)| {
+                done.take()
+                    .unwrap_or_else(|| extract_entry(entry, rules, None))
+            })
+            .collect();
+        for (entry, result) in batch.iter().zip(results) {
+            count_file(&mut scan.stats, &result);
+            scan.stats.signals_kept += result.signals.len() as u64;
+            scan.diagnostics.extend(result.diagnostics);
+            give_in_order(result.signals, &entry.rel, &mut included, each)?;
+        }
+        if let Some(p) = settings.progress.as_deref() {
+            p.done.fetch_add(batch.len() as u64, Ordering::Relaxed);
+        }
+    }
+    while let Some(last) = included.last() {
+        let path = last.path.clone();
+        give_in_order(Vec::new(), &path, &mut included, each)?;
+    }
+    scan.diagnostics.sort();
+    Ok(scan)
+}
+
+/// Hands out the signals of `path`, after the included files' signals that
+/// sort before it and with those of the same path (`included` is sorted
+/// largest first).
+fn give_in_order(
+    mut signals: Vec<Signal>,
+    path: &str,
+    included: &mut Vec<Signal>,
+    each: &mut dyn FnMut(&[Signal]) -> std::io::Result<()>,
+) -> Result<(), Error> {
+    while included.last().is_some_and(|s| s.path.as_str() < path) {
+        let first = included.last().map(|s| s.path.clone()).unwrap_or_default();
+        let mut before = Vec::new();
+        while included.last().is_some_and(|s| s.path == first) {
+            before.extend(included.pop());
+        }
+        each(&before).map_err(Error::Output)?;
+    }
+    while included.last().is_some_and(|s| s.path == path) {
+        signals.extend(included.pop());
+    }
+    signals.sort_unstable();
+    each(&signals).map_err(Error::Output)
+}
+
+/// The requirements files, extracted before the others: what they include
+/// is read now, and its signals (and what the files gave) kept until
+/// their turn comes.
+fn requirements_first(
+    files: &[FileEntry],
+    base: &Path,
+    rules: &RuleSet,
+    scan: &mut Scan,
+) -> (std::collections::HashMap<String, FileResult>, Vec<Signal>) {
+    let requirements: Vec<&FileEntry> = files
+        .iter()
+        .filter(|f| f.kind == FileKind::Requirements)
+        .collect();
+    let results: std::collections::HashMap<String, FileResult> = requirements
+        .par_iter()
+        .map(|f| (f.rel.clone(), extract_entry(f, rules, None)))
+        .collect();
+    let includes: Vec<(String, String)> = requirements
+        .iter()
+        .flat_map(|f| results[&f.rel].signals.iter())
+        .filter(|s| s.kind == SignalKind::Include)
+        .map(|s| (s.path.clone(), s.key.clone()))
+        .collect();
+    let names: BTreeSet<String> = results.keys().cloned().collect();
+    let mut included = Vec::new();
+    follow_includes(base, rules, &names, includes, &mut |signals, d| {
+        included.extend(signals);
+        scan.diagnostics.extend(d);
+    });
+    (results, included)
 }
 
 /// The paths to walk (none given: `.`), the folder relative paths start

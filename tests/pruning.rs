@@ -3,10 +3,11 @@
 //! be exactly the one built from every signal, on every fixture and on a
 //! generated monorepo.
 
+mod common;
+
 use fwlint::ruleset::RuleSet;
 use fwlint::{Settings, analyse, check, scan};
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 fn reports_agree(dir: &Path, rules: &RuleSet) {
     let settings = Settings {
@@ -35,14 +36,7 @@ fn reports_agree(dir: &Path, rules: &RuleSet) {
 #[test]
 fn pruning_changes_no_fixture_report() {
     let rules = RuleSet::builtin().unwrap();
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&fixtures)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    dirs.sort();
-    assert!(dirs.len() > 40, "fixtures missing");
+    let dirs = common::fixture_dirs();
     for dir in &dirs {
         reports_agree(dir, &rules);
     }
@@ -51,15 +45,10 @@ fn pruning_changes_no_fixture_report() {
 #[test]
 fn pruning_changes_no_monorepo_report() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("mono");
-    let generator = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/gen_corpus.py");
-    let status = Command::new("python3")
-        .arg(generator)
-        .arg(&out)
-        .args(["--files", "1500", "--seed", "5", "--large-mb", "1", "-q"])
-        .status()
-        .expect("python3 runs");
-    assert!(status.success());
+    let out = common::generate_monorepo(
+        tmp.path(),
+        &["--files", "1500", "--seed", "5", "--large-mb", "1", "-q"],
+    );
     let rules = RuleSet::builtin().unwrap();
     reports_agree(&out, &rules);
     // The pruning must have had something to prune, or this proves nothing.

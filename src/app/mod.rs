@@ -110,9 +110,25 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let (settings, config) = args.scan.settings().map_err(|e| e.to_string())?;
             let rules = configured_rules(&config)?;
             init_threads(settings.walk.threads);
-            let scan = crate::scan(&settings, &rules).map_err(|e| e.to_string())?;
-            emit(&report::json::signals_jsonl(&scan.signals), None)?;
-            Ok(ExitCode::SUCCESS)
+            // Written as the scan goes: the tree's signals are never held.
+            let mut failed = None;
+            emit_with(None, &mut |out| {
+                let written = crate::scan_streamed(&settings, &rules, &mut |signals| {
+                    report::json::write_signals_jsonl(signals, out)
+                });
+                match written {
+                    Ok(_) => Ok(()),
+                    Err(crate::Error::Output(e)) => Err(e),
+                    Err(e) => {
+                        failed = Some(e.to_string());
+                        Ok(())
+                    }
+                }
+            })?;
+            match failed {
+                Some(e) => Err(e),
+                None => Ok(ExitCode::SUCCESS),
+            }
         }
         Command::Explain(args) => {
             let (settings, config) = args.settings().map_err(|e| e.to_string())?;

@@ -198,11 +198,13 @@ fn stats(stats: &Stats, elapsed_ms: u64) -> StatsJson<'_> {
 }
 
 /// One JSON object a line, in the order given (sorted by the scan).
-pub fn signals_jsonl(signals: &[Signal]) -> String {
-    let mut out = String::new();
+pub fn write_signals_jsonl(
+    signals: &[Signal],
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     for s in signals {
-        out.push_str(&serde_json::to_string(s).expect("signal serialises"));
-        out.push('\n');
+        serde_json::to_writer(&mut *out, s)?;
+        out.write_all(b"\n")?;
     }
-    out
+    Ok(())
 }

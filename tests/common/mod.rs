@@ -45,3 +45,31 @@ pub fn framework_ids(report: &serde_json::Value) -> Vec<&str> {
         .map(|f| f["id"].as_str().unwrap())
         .collect()
 }
+
+/// Every fixture's folder (the mini repositories under `fixtures/`), sorted.
+pub fn fixture_dirs() -> Vec<std::path::PathBuf> {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut dirs: Vec<_> = std::fs::read_dir(&fixtures)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    assert!(dirs.len() > 40, "fixtures missing");
+    dirs
+}
+
+/// A monorepo from `bench/gen_corpus.py` (the benchmarks' generator) in
+/// `dir/mono`, made with the generator's `args`.
+pub fn generate_monorepo(dir: &Path, args: &[&str]) -> std::path::PathBuf {
+    let out = dir.join("mono");
+    let generator = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/gen_corpus.py");
+    let status = std::process::Command::new("python3")
+        .arg(generator)
+        .arg(&out)
+        .args(args)
+        .status()
+        .expect("python3 runs the generator");
+    assert!(status.success(), "gen_corpus.py failed");
+    out
+}
