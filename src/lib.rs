@@ -27,6 +27,7 @@ use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
+use std::sync::mpsc::SyncSender;
 use walk::{FileEntry, FileKind, WalkOptions, lock};
 
 /// What to scan and how; built from the command line and config.
@@ -203,6 +204,9 @@ fn walk_names(settings: &Settings) -> Result<(Scan, PathBuf), Error> {
     }
     Ok((scan, base))
 }
+
+/// Files the walk of a check hands to the readers at a time.
+const HANDED: usize = 32;
 
 /// Files extracted together by [`scan_streamed`]: enough to keep every
 /// thread busy, few enough that their signals take little memory.
@@ -450,37 +454,21 @@ fn extract_entry(entry: &FileEntry, rules: &RuleSet, keep: Option<&Keep>) -> Fil
     if entry.kind == FileKind::Other {
         return result;
     }
-    let cap = entry.kind.size_cap();
-    if entry.size > cap {
-        result.skipped = Some("too-large");
-        if !entry.kind.reports_oversize() {
-            // Generated YAML (CRDs) and bundled JS are skipped quietly.
-            return result;
+    let read = open_regular(&entry.path).and_then(|(file, size)| {
+        if size > entry.kind.size_cap() {
+            return Ok(Err(size));
         }
-        result.diagnostics.push(Diagnostic {
-            path: entry.rel.clone(),
-            cell: None,
-            line: 1,
-            column: 1,
-            code: "FW005",
-            message: format!(
-                "{} is {} bytes, over the {} MiB limit for {}; skipped",
-                entry.rel,
-                entry.size,
-                cap / (1024 * 1024),
-                extract::kind_name(entry.kind)
-            ),
-        });
-        return result;
-    }
-    match read_capped(&entry.path, entry.kind.read_limit()) {
-        Ok(bytes) => {
+        read_up_to(file, size.min(entry.kind.read_limit())).map(Ok)
+    });
+    match read {
+        Ok(Ok(bytes)) => {
             result.read = true;
             result.bytes = bytes.len() as u64;
             let out = extract::extract_file_keeping(&entry.rel, entry.kind, &bytes, rules, keep);
             result.signals.extend(out.signals);
             result.diagnostics.extend(out.diagnostics);
         }
+        Ok(Err(size)) => too_large(entry, size, &mut result),
         Err(e) => {
             result.skipped = Some("unreadable");
             result.diagnostics.push(Diagnostic {
@@ -496,17 +484,53 @@ fn extract_entry(entry: &FileEntry, rules: &RuleSet, keep: Option<&Keep>) -> Fil
     result
 }
 
-/// Reads at most `cap` bytes of a regular file (a file may grow after the walk).
-fn read_capped(path: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
+/// A file over its kind's size limit: skipped, and reported unless its kind
+/// is often generated (CRDs, bundled JavaScript).
+fn too_large(entry: &FileEntry, size: u64, result: &mut FileResult) {
+    result.skipped = Some("too-large");
+    if !entry.kind.reports_oversize() {
+        return;
+    }
+    let cap = entry.kind.size_cap();
+    result.diagnostics.push(Diagnostic {
+        path: entry.rel.clone(),
+        cell: None,
+        line: 1,
+        column: 1,
+        code: "FW005",
+        message: format!(
+            "{} is {size} bytes, over the {} MiB limit for {}; skipped",
+            entry.rel,
+            cap / (1024 * 1024),
+            extract::kind_name(entry.kind)
+        ),
+    });
+}
+
+/// Opens a file that must still be a regular one (it may have changed
+/// since the walk), with its size then: the one `stat` a read costs.
+fn open_regular(path: &Path) -> std::io::Result<(std::fs::File, u64)> {
     let file = std::fs::File::open(path)?;
-    if !file.metadata()?.is_file() {
+    let meta = file.metadata()?;
+    if !meta.is_file() {
         return Err(std::io::Error::other("not a regular file"));
     }
-    // Sized once: growing by doubling held up to twice a large file.
-    let size = file.metadata()?.len().min(cap);
-    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
-    file.take(cap).read_to_end(&mut bytes)?;
+    Ok((file, meta.len()))
+}
+
+/// At most `limit` bytes, in one buffer sized once (growing by doubling held
+/// up to twice a large file) and, for a file that has not grown, one read:
+/// what it held when opened.
+fn read_up_to(file: std::fs::File, limit: u64) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(usize::try_from(limit).unwrap_or(0));
+    file.take(limit).read_to_end(&mut bytes)?;
     Ok(bytes)
+}
+
+/// Reads at most `cap` bytes of a regular file.
+fn read_capped(path: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
+    let (file, size) = open_regular(path)?;
+    read_up_to(file, size.min(cap))
 }
 
 /// `-r other.txt` includes: read included files that the walk did not already
@@ -627,7 +651,9 @@ pub fn check(settings: &Settings, rules: &RuleSet) -> Result<Report, Error> {
     // The walk hands files over a bounded channel to the extracting pool,
     // whose threads have the roomy stacks parsers need (the walker's have
     // the default); the bound keeps the files in flight, and so memory, flat.
-    let (files, found) = std::sync::mpsc::sync_channel::<FileEntry>(1024);
+    // Files go in batches: one hand-over (and wake-up) per file cost more
+    // than reading a small one.
+    let (files, found) = std::sync::mpsc::sync_channel::<Vec<FileEntry>>(1024 / HANDED);
     // One walking thread keeps ahead of the readers; more would only add
     // allocator arenas (and memory) for the file names they make.
     let one_walker = WalkOptions {
@@ -636,19 +662,25 @@ pub fn check(settings: &Settings, rules: &RuleSet) -> Result<Report, Error> {
     };
     let all = std::thread::scope(|s| {
         s.spawn(|| {
+            // The receiver only goes away when the scan fails: sends may fail.
+            let hand_over = |(files, batch): (SyncSender<Vec<FileEntry>>, Vec<FileEntry>)| {
+                let _ = files.send(batch);
+            };
             for p in &paths {
                 walk::visit(
                     p,
                     &base,
                     &one_walker,
-                    &|| files.clone(),
-                    &|files, entry| {
+                    &|| (files.clone(), Vec::with_capacity(HANDED)),
+                    &|(files, batch), entry| {
                         if !excluded.is_match(&entry.rel) {
-                            // The receiver only goes away when the scan fails.
-                            let _ = files.send(entry);
+                            batch.push(entry);
+                        }
+                        if batch.len() == HANDED {
+                            let _ = files.send(std::mem::take(batch));
                         }
                     },
-                    &drop,
+                    &hand_over,
                 );
             }
             drop(files);
@@ -667,10 +699,12 @@ pub fn check(settings: &Settings, rules: &RuleSet) -> Result<Report, Error> {
                         // Not in the loop head: the lock would be held
                         // while the file is read.
                         let next = lock(&found).recv();
-                        let Ok(entry) = next else { break };
-                        worker.add(&entry, rules);
+                        let Ok(batch) = next else { break };
+                        for entry in &batch {
+                            worker.add(entry, rules);
+                        }
                         if let Some(p) = progress {
-                            p.done.fetch_add(1, Ordering::Relaxed);
+                            p.done.fetch_add(batch.len() as u64, Ordering::Relaxed);
                         }
                         if worker.folded.units.len() >= UNITS_HELD {
                             let full =
@@ -955,7 +989,6 @@ mod tests {
             rel: "gone.py".into(),
             path: "/nonexistent/fwlint/gone.py".into(),
             kind: FileKind::Python,
-            size: 10,
         };
         let result = extract_entry(&entry, &RuleSet::builtin().unwrap(), None);
         assert_eq!(result.diagnostics[0].code, "FW001");

@@ -264,7 +264,6 @@ pub struct FileEntry {
     pub rel: String,
     pub path: PathBuf,
     pub kind: FileKind,
-    pub size: u64,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -374,7 +373,6 @@ pub fn visit<S: Send>(
                     let file = FileEntry {
                         kind: classify(&rel),
                         rel,
-                        size: e.metadata().map(|m| m.len()).unwrap_or(0),
                         path: e.into_path(),
                     };
                     if let Some(state) = state.state.as_mut() {
