@@ -75,8 +75,10 @@ fn a_semicolon_after_a_skimmed_start_still_shows_the_import() {
 }
 
 /// Pieces that change how a line is read: quotes and string prefixes,
-/// brackets, joins, comments, `;`, notebook escapes, keywords that start
-/// lines read in full, and (rarely) words that turn skimming off.
+/// brackets, joins, comments, `;`, notebook escapes, compound headers and
+/// their colons (after lambdas, in f-strings, with a statement after them),
+/// keywords that start lines read in full, and (rarely) words that turn
+/// skimming off.
 const PIECES: &[&str] = &[
     "x",
     "y1",

@@ -64,14 +64,40 @@ struct Lexer<'s> {
     may_skim: bool,
     /// Where skimmed tokens go, to be dropped.
     scratch: Vec<Tok>,
+    /// Whether an `if` header may be skimmed: not when the source names
+    /// `TYPE_CHECKING`, which the reader must then see in the test.
+    skim_ifs: bool,
 }
 
-/// Words that start a logical line whose tokens the reader needs: compound
-/// statement headers (they open blocks), soft keywords that may, imports.
-const READ_IN_FULL: &[&[u8]] = &[
+/// Words that start a logical line whose tokens the reader needs: soft
+/// keywords (they may start a block or not), `async` (its header word is
+/// the next), imports.
+const READ_IN_FULL: &[&[u8]] = &[b"match", b"case", b"async", b"import", b"from"];
+
+/// Compound statement headers: the reader needs the word, where the header
+/// ends, and any statement after the colon on the same line.
+const HEADERS: &[&[u8]] = &[
     b"if", b"elif", b"else", b"for", b"while", b"try", b"except", b"finally", b"with", b"def",
-    b"class", b"async", b"match", b"case", b"import", b"from",
+    b"class",
 ];
+
+/// How a logical line is read, from its first word.
+#[derive(Clone, Copy, PartialEq)]
+enum Start {
+    Full,
+    Header,
+    Simple,
+}
+
+/// How a skim ended.
+enum Skimmed {
+    /// At the newline ending the line, or the end of the source.
+    Line,
+    /// Just past a header's colon, at this offset.
+    Colon(usize),
+    /// Where skimming cannot tell what reading in full would: start over.
+    Again,
+}
 
 /// Words whose presence anywhere in a source makes every line worth its
 /// tokens: dynamic imports and environment assignments can sit on any line.
@@ -100,6 +126,11 @@ const fn passable(notebook: bool) -> [bool; 256] {
 }
 
 const PASSABLE: [bool; 256] = passable(false);
+const PASSABLE_IN_HEADER: [bool; 256] = {
+    let mut table = passable(false);
+    table[b':' as usize] = false;
+    table
+};
 const PASSABLE_IN_NOTEBOOK: [bool; 256] = passable(true);
 
 /// How an f- or t-string is quoted, which decides where its text ends.
@@ -221,33 +252,55 @@ impl<'s> Lexer<'s> {
                 self.newline();
                 return Some(indent);
             }
-            if toks.is_empty() && !skimmed && self.may_skim && !self.starts_read_in_full() {
+            if toks.is_empty() && !skimmed && self.may_skim {
                 skimmed = true;
-                self.skim_line(toks);
-                continue;
+                let start = self.start();
+                if start != Start::Full {
+                    self.skim_line(toks, start == Start::Header);
+                    continue;
+                }
             }
             self.token(toks);
         }
     }
 
-    /// Whether the word at the cursor starts a line read in full.
-    fn starts_read_in_full(&self) -> bool {
+    /// How the line starting at the cursor is read, from its first word.
+    fn start(&self) -> Start {
         let rest = &self.src[self.pos..];
-        let word = rest.iter().take_while(|&&b| is_id(b)).count();
-        READ_IN_FULL.contains(&&rest[..word])
+        let word = &rest[..rest.iter().take_while(|&&b| is_id(b)).count()];
+        if READ_IN_FULL.contains(&word) || (word == b"if" && !self.skim_ifs) {
+            Start::Full
+        } else if HEADERS.contains(&word) {
+            Start::Header
+        } else {
+            Start::Simple
+        }
     }
 
-    /// A logical line whose first token is all the reader needs: the first
-    /// token goes to `toks`, the rest is followed as `token` would follow it
-    /// (brackets, strings, joins, and so every error) but not kept. A `;`
-    /// may start an import, so there the line is read again in full.
-    fn skim_line(&mut self, toks: &mut Vec<Tok>) {
+    /// A logical line whose first token is all the reader needs — or, for a
+    /// compound header, its first token, its colon and what follows it on
+    /// the line: the first token goes to `toks`, the rest up to the colon or
+    /// the end is followed as `token` would follow it (brackets, strings,
+    /// joins, and so every error) but not kept. Where a skim cannot be sure
+    /// (a `;` may start an import) the line is read again in full.
+    fn skim_line(&mut self, toks: &mut Vec<Tok>, header: bool) {
         let start = self.pos;
         let had_error = self.error.is_some();
         self.token(toks);
         // A `;` first ends an empty statement: the next may be an import.
-        if toks.len() == 1 && toks[0].kind != K::Semi && self.skim() {
-            return;
+        if toks.len() == 1 && toks[0].kind != K::Semi {
+            match self.skim(header, start) {
+                Skimmed::Line => return,
+                Skimmed::Colon(at) => {
+                    // The body after it is read in full.
+                    return toks.push(Tok {
+                        kind: K::Colon,
+                        start: at,
+                        end: at + 1,
+                    });
+                }
+                Skimmed::Again => {}
+            }
         }
         toks.clear();
         self.brackets.clear();
@@ -279,48 +332,75 @@ impl<'s> Lexer<'s> {
     }
 
     /// Follows the rest of a logical line without keeping tokens; stops
-    /// before the newline that ends it or at the end. False at a `;`.
-    fn skim(&mut self) -> bool {
-        let passable = if self.notebook {
-            &PASSABLE_IN_NOTEBOOK
-        } else {
-            &PASSABLE
+    /// before the newline that ends it, or at the end — or, for a `header`
+    /// (the line started at `line`), past the colon that ends it, found as
+    /// the reader finds it: the first `:` outside brackets.
+    fn skim(&mut self, header: bool, line: usize) -> Skimmed {
+        let passable = match (self.notebook, header) {
+            (false, false) => &PASSABLE,
+            (false, true) => &PASSABLE_IN_HEADER,
+            (true, _) => &PASSABLE_IN_NOTEBOOK,
         };
         let mut scratch = std::mem::take(&mut self.scratch);
         let from = self.pos;
-        let finished = loop {
+        // Brackets as the reader counts them, in tokens: unlike the lexer's
+        // stack, an unmatched closing one counts.
+        let mut depth = 0i32;
+        let skimmed = loop {
             let rest = &self.src[self.pos..];
             self.pos += rest
                 .iter()
                 .position(|&b| !passable[b as usize])
                 .unwrap_or(rest.len());
             if self.at_end() {
-                break true;
+                break Skimmed::Line;
             }
+            let at = self.pos;
             match self.peek(0) {
-                b'\n' | b'\r' if self.brackets.is_empty() => break true,
+                b'\n' | b'\r' if self.brackets.is_empty() => break Skimmed::Line,
                 b'\n' | b'\r' => self.newline(),
                 b'#' => self.skip_line(),
                 b'\\' if is_newline(self.peek(1)) => {
                     self.pos += 1;
                     self.newline();
                 }
-                b';' => break false,
+                b';' => break Skimmed::Again,
                 b'"' | b'\'' => {
                     let src = self.src;
                     let start = self.prefix_start(from);
                     self.string(&mut scratch, start, &src[start..self.pos]);
-                    // An f-string's fields are code: a `;` there splits too.
-                    if scratch.iter().any(|t| t.kind == K::Semi) {
-                        break false;
+                    // An f-string's fields are code: a `;` there splits too,
+                    // and a `:` there might end a header.
+                    let code = |t: &Tok| t.kind == K::Semi || (header && t.kind == K::Colon);
+                    if scratch.iter().any(code) {
+                        break Skimmed::Again;
                     }
                 }
                 _ => self.token(&mut scratch),
             }
+            for t in &scratch {
+                match t.kind {
+                    K::Open | K::FStart => depth += 1,
+                    K::Close | K::FEnd => depth -= 1,
+                    K::Colon if header && depth == 0 => {
+                        // A lambda's colon comes first; rare enough to leave
+                        // to the reader.
+                        let lambda = memchr::memmem::find(&self.src[line..at], b"lambda");
+                        scratch.clear();
+                        self.scratch = scratch;
+                        return match lambda {
+                            Some(_) => Skimmed::Again,
+                            None => Skimmed::Colon(at),
+                        };
+                    }
+                    _ => {}
+                }
+            }
             scratch.clear();
         };
+        scratch.clear();
         self.scratch = scratch;
-        finished
+        skimmed
     }
 
     /// A line's leading whitespace, measured as ruff's parser does: in
@@ -797,6 +877,7 @@ fn read(source: &str, notebook: bool, uri_prefixes: &[&str], skim: bool, out: &m
         error: None,
         may_skim: false,
         scratch: Vec::new(),
+        skim_ifs: memchr::memmem::find(source.as_bytes(), b"TYPE_CHECKING").is_none(),
     };
     let check_uris = uri_prefixes
         .iter()
