@@ -235,6 +235,69 @@ impl LineIndex {
     }
 }
 
+/// Line and column (as [`LineIndex`] gives them) of offsets asked for in
+/// increasing order, counted from the last one: a Python file's signals come
+/// in order, mostly near its top, so most of it is never counted. An offset
+/// before the last starts the count over.
+#[derive(Default)]
+pub struct LineCursor {
+    offset: usize,
+    /// Newlines before `offset`.
+    newlines: usize,
+    /// Characters from the start of `offset`'s line to it.
+    column: usize,
+}
+
+impl LineCursor {
+    pub fn line_col(&mut self, text: &str, offset: usize) -> (u32, u32) {
+        let offset = offset.min(text.len());
+        if offset < self.offset {
+            *self = LineCursor::default();
+        }
+        let bytes = &text.as_bytes()[self.offset..offset];
+        let counted = match memchr::memrchr(b'\n', bytes) {
+            Some(last) => {
+                self.newlines += memchr::memchr_iter(b'\n', bytes).count();
+                self.column = 0;
+                &bytes[last + 1..]
+            }
+            None => bytes,
+        };
+        self.column += counted.iter().filter(|&&b| b & 0xC0 != 0x80).count();
+        self.offset = offset;
+        (to_u32(self.newlines + 1), to_u32(self.column + 1))
+    }
+}
+
 pub fn to_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The cursor gives what the index gives, in any order of offsets
+        /// (going back starts it over), on multi-byte text and CRLF lines.
+        #[test]
+        fn the_cursor_counts_as_the_index_does(
+            pieces in prop::collection::vec(prop::sample::select(vec!["a", "\n", "\r\n", "é", "😀", " "]), 0..80),
+            picks in prop::collection::vec(any::<prop::sample::Index>(), 1..12),
+            sorted in any::<bool>(),
+        ) {
+            let text: String = pieces.concat();
+            let bounds: Vec<usize> = (0..=text.len()).filter(|&i| text.is_char_boundary(i)).collect();
+            let mut offsets: Vec<usize> = picks.iter().map(|p| bounds[p.index(bounds.len())]).collect();
+            if sorted {
+                offsets.sort();
+            }
+            let index = LineIndex::new(&text);
+            let mut cursor = LineCursor::default();
+            for at in offsets {
+                prop_assert_eq!(cursor.line_col(&text, at), index.line_col(&text, at), "at {}", at);
+            }
+        }
+    }
 }

@@ -9,7 +9,7 @@
 //! agree on every signal and context, and `tests/cpython_differential.rs`
 //! checks the imports against CPython's own `ast`.
 
-use crate::signal::{Context, Extracted, LineIndex, Signal, SignalKind};
+use crate::signal::{Context, Extracted, LineCursor, Signal, SignalKind};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum K {
@@ -835,7 +835,7 @@ struct Block {
 
 struct Reader<'s, 'o> {
     src: &'s str,
-    index: LineIndex,
+    index: LineCursor,
     uri_prefixes: &'s [&'s str],
     check_uris: bool,
     /// Whether calls, strings and assignments can hold a signal: only when
@@ -888,7 +888,7 @@ fn read(source: &str, notebook: bool, uri_prefixes: &[&str], skim: bool, out: &m
     lexer.may_skim = skim && !check_uris && !calls;
     let mut reader = Reader {
         src: source,
-        index: LineIndex::new(source),
+        index: LineCursor::default(),
         uri_prefixes,
         check_uris,
         scans: check_uris || calls,
