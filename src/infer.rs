@@ -499,9 +499,18 @@ pub enum Counts<'r> {
 /// Each rule a signal matches, with the evidence's weight (rounded, as
 /// reported) and the rule's file.
 pub fn weighed<'r>(signal: &Signal, rules: &'r RuleSet) -> Vec<(Counts<'r>, f64, &'r str)> {
+    weighed_by(signal, &rules.matching(signal), rules)
+}
+
+/// [`weighed`] for a signal whose matching rules (`ids`) are known.
+pub fn weighed_by<'r>(
+    signal: &Signal,
+    ids: &[usize],
+    rules: &'r RuleSet,
+) -> Vec<(Counts<'r>, f64, &'r str)> {
     let ctx = rules.context_weight(&signal.context);
     let mut out = Vec::new();
-    for id in rules.matching(signal) {
+    for &id in ids {
         let rule = &rules.rules[id];
         let (target, weight) = match &rule.target {
             Target::Framework(f) => {

@@ -314,10 +314,13 @@ fn files(n: usize) -> String {
 
 /// Frameworks a signal shows, by the framework rules it matches.
 pub fn frameworks_of(signal: &Signal, rules: &RuleSet) -> BTreeSet<String> {
-    rules
-        .matching(signal)
-        .into_iter()
-        .filter_map(|i| match &rules.rules[i].target {
+    frameworks_in(&rules.matching(signal), rules)
+}
+
+/// The frameworks of the rules `ids` (those a signal matches).
+fn frameworks_in(ids: &[usize], rules: &RuleSet) -> BTreeSet<String> {
+    ids.iter()
+        .filter_map(|&i| match &rules.rules[i].target {
             crate::ruleset::Target::Framework(f) => Some(f.clone()),
             crate::ruleset::Target::Goal(_) => None,
         })
@@ -410,46 +413,90 @@ fn unused_dependencies(input: &UnitInput, rules: &RuleSet, out: &mut Vec<Finding
 /// import that puts a framework to use. Everything else (`import os`) a check
 /// can drop as soon as it is found.
 pub fn can_use(signal: &Signal, rules: &RuleSet) -> bool {
-    matches!(signal.kind, SignalKind::Dependency | SignalKind::Include)
-        || !rules.matching(signal).is_empty()
-        || (is_import(signal) && {
-            let dist = rules.packages.dist_of_import(&signal.key);
-            rules
-                .frameworks
-                .iter()
-                .any(|f| f.used_through.contains(&dist))
-        })
+    Matched::new(signal, rules).can_use(signal, rules)
+}
+
+/// Frameworks an import puts to use: its own framework rules, plus the
+/// frameworks whose `used-through` lists the imported distribution.
+pub fn used_through(signal: &Signal, rules: &RuleSet) -> BTreeSet<String> {
+    Matched::new(signal, rules).used_through(rules)
+}
+
+/// What the rules make of one signal, worked out once: the rules it
+/// matches and, for an import, the distribution it comes from.
+struct Matched {
+    ids: Vec<usize>,
+    dist: Option<String>,
+}
+
+impl Matched {
+    fn new(signal: &Signal, rules: &RuleSet) -> Matched {
+        Matched {
+            ids: rules.matching(signal),
+            dist: is_import(signal).then(|| rules.packages.dist_of_import(&signal.key)),
+        }
+    }
+
+    fn can_use(&self, signal: &Signal, rules: &RuleSet) -> bool {
+        matches!(signal.kind, SignalKind::Dependency | SignalKind::Include)
+            || !self.ids.is_empty()
+            || self.dist.as_ref().is_some_and(|dist| {
+                rules
+                    .frameworks
+                    .iter()
+                    .any(|f| f.used_through.contains(dist))
+            })
+    }
+
+    fn used_through(&self, rules: &RuleSet) -> BTreeSet<String> {
+        let mut fws = frameworks_in(&self.ids, rules);
+        if let Some(dist) = &self.dist {
+            for f in &rules.frameworks {
+                if f.used_through.contains(dist) {
+                    fws.insert(f.id.clone());
+                }
+            }
+        }
+        fws
+    }
 }
 
 /// Of one file's signals, what a check needs: every declaration and include,
 /// the file's best evidence for each framework and each goal rule (all that
 /// `infer` keeps), the first required import of each framework (FW202), and
 /// the first import of each framework it puts to use (FW203). In file order.
-pub fn essentials(mut signals: Vec<Signal>, rules: &RuleSet) -> Vec<Signal> {
-    signals.retain(|s| can_use(s, rules));
-    signals.sort_by(crate::signal::order);
+pub fn essentials(signals: Vec<Signal>, rules: &RuleSet) -> Vec<Signal> {
+    let mut signals: Vec<(Signal, Matched)> = signals
+        .into_iter()
+        .map(|s| {
+            let matched = Matched::new(&s, rules);
+            (s, matched)
+        })
+        .filter(|(s, m)| m.can_use(s, rules))
+        .collect();
+    signals.sort_by(|a, b| crate::signal::order(&a.0, &b.0));
     let mut keep = vec![false; signals.len()];
     type At = (Option<u32>, u32, u32);
     let mut best: HashMap<infer::Counts, (usize, f64, At)> = HashMap::new();
     let mut first: BTreeSet<(bool, String)> = BTreeSet::new();
-    for (i, s) in signals.iter().enumerate() {
+    for (i, (s, matched)) in signals.iter().enumerate() {
         if matches!(s.kind, SignalKind::Dependency | SignalKind::Include) {
             keep[i] = true;
         }
         let at = (s.cell, s.line, s.column);
-        for (target, weight, _) in infer::weighed(s, rules) {
+        for (target, weight, _) in infer::weighed_by(s, &matched.ids, rules) {
             let kept = best.get(&target).map(|&(_, w, a)| (w, a));
             if kept.is_none_or(|k| infer::beats(weight, at, k)) {
                 best.insert(target, (i, weight, at));
             }
         }
         if is_required_import(s) {
-            for fw in frameworks_of(s, rules) {
+            for fw in frameworks_in(&matched.ids, rules) {
                 keep[i] |= first.insert((true, fw));
             }
         }
         if is_import(s) {
-            for fw in used_through(s, rules) {
+            for fw in matched.used_through(rules) {
                 keep[i] |= first.insert((false, fw));
             }
         }
@@ -459,20 +506,7 @@ pub fn essentials(mut signals: Vec<Signal>, rules: &RuleSet) -> Vec<Signal> {
     }
     let mut flags = keep.into_iter();
     signals.retain(|_| flags.next().unwrap_or(false));
-    signals
-}
-
-/// Frameworks an import puts to use: its own framework rules, plus the
-/// frameworks whose `used-through` lists the imported distribution.
-pub fn used_through(signal: &Signal, rules: &RuleSet) -> BTreeSet<String> {
-    let mut fws = frameworks_of(signal, rules);
-    let dist = rules.packages.dist_of_import(&signal.key);
-    for f in &rules.frameworks {
-        if f.used_through.contains(&dist) {
-            fws.insert(f.id.clone());
-        }
-    }
-    fws
+    signals.into_iter().map(|(s, _)| s).collect()
 }
 
 fn unguided_framework(input: &UnitInput, rules: &RuleSet, out: &mut Vec<Finding>) {
