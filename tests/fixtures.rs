@@ -71,17 +71,22 @@ fn intent(case: &str) -> Intent {
 }
 
 fn run(args: &[&str]) -> (i32, String) {
+    let (code, stdout, stderr) = run_with_stderr(args);
+    assert!(stderr.is_empty(), "stderr for {args:?}: {stderr}");
+    (code, stdout)
+}
+
+fn run_with_stderr(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_fwlint"))
         .current_dir(fixtures_dir())
         .args(args)
         .env_remove("NO_COLOR")
         .output()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.is_empty(), "stderr for {args:?}: {stderr}");
     (
         out.status.code().unwrap(),
         String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
     )
 }
 
@@ -221,6 +226,13 @@ fn output_is_identical_whatever_the_thread_count() {
         "never",
     ]);
     assert_eq!(one, many);
-    let signals = |t: &str| run(&["signals", ".", "--threads", t]).1;
-    assert_eq!(signals("1"), signals("8"));
+    // Signals on stdout, the malformed fixture's problems on stderr: both
+    // the same whatever the thread count.
+    let signals = |t: &str| run_with_stderr(&["signals", ".", "--threads", t]);
+    let (one, many) = (signals("1"), signals("8"));
+    assert!(
+        one.2
+            .contains("malformed-inputs/syntax_error.py:2:11: FW002")
+    );
+    assert_eq!(one, many);
 }

@@ -105,3 +105,25 @@ fn included_requirements_take_their_place_in_the_order() {
     }
     assert!(paths.is_sorted(), "{paths:?}");
 }
+
+#[test]
+fn the_signals_command_says_which_files_it_could_not_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("a.py"), "import torch\nx = (\n").unwrap();
+    std::fs::write(tmp.path().join("b.ipynb"), "{not json").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_fwlint"))
+        .arg("signals")
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    // The good part of a file still gives its signals; the problems go to
+    // stderr, one per line, in place order.
+    assert!(stdout.contains(r#""key":"torch""#), "{stdout}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{stderr}");
+    assert!(lines[0].starts_with("a.py:2:5: FW002 "), "{stderr}");
+    assert!(lines[1].starts_with("b.ipynb:"), "{stderr}");
+}

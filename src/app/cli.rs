@@ -29,7 +29,8 @@ pub struct Cli {
 pub enum Command {
     /// Lint repositories: frameworks, goals, verdict and findings.
     Check(CheckArgs),
-    /// Print every signal found, one JSON object a line.
+    /// Print every signal found, one JSON object a line (files that could
+    /// not be read as they should are listed on stderr).
     Signals(SignalsArgs),
     /// Show the evidence and arithmetic behind every goal and framework.
     Explain(ScanArgs),

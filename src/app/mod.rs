@@ -117,7 +117,10 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     report::json::write_signals_jsonl(signals, out)
                 });
                 match written {
-                    Ok(_) => Ok(()),
+                    Ok(scan) => {
+                        report_diagnostics(&scan.diagnostics);
+                        Ok(())
+                    }
                     Err(crate::Error::Output(e)) => Err(e),
                     Err(e) => {
                         failed = Some(e.to_string());
@@ -358,6 +361,15 @@ fn init_threads(threads: usize) {
 
 /// Writes to stdout, or to a file via a temporary sibling and a rename so a
 /// reader never sees half a report.
+/// Files `fwlint signals` could not read as they should, on stderr (its
+/// output is signals only), as a check lists them.
+fn report_diagnostics(diagnostics: &[crate::signal::Diagnostic]) {
+    for d in diagnostics {
+        let at = crate::signal::location(&d.path, d.cell, d.line, d.column);
+        eprintln!("{at}: {} {}", d.code, d.message);
+    }
+}
+
 fn emit(text: &str, output: Option<&Path>) -> Result<(), String> {
     emit_with(output, &mut |out| out.write_all(text.as_bytes()))
 }
