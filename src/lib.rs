@@ -126,15 +126,6 @@ pub fn base_of(paths: &[PathBuf]) -> (PathBuf, String) {
 
 /// Walks and extracts: every signal of every file under the given paths.
 pub fn scan(settings: &Settings, rules: &RuleSet) -> Result<Scan, Error> {
-    scan_keeping(settings, rules, &|signals| signals)
-}
-
-/// What a scan keeps of each file's signals. A check keeps only what the
-/// verdict can use ([`judge::essentials`]), so memory grows with the
-/// evidence, not with every `import os` in the tree.
-use extract::Keep;
-
-fn scan_keeping(settings: &Settings, rules: &RuleSet, keep: &Keep) -> Result<Scan, Error> {
     let started = std::time::Instant::now();
     let (mut scan, base) = walk_names(settings)?;
     let progress = settings.progress.as_deref();
@@ -146,7 +137,7 @@ fn scan_keeping(settings: &Settings, rules: &RuleSet, keep: &Keep) -> Result<Sca
         .files
         .par_iter()
         .fold(Found::default, |mut found, entry| {
-            found.add(extract_entry(entry, rules, None), keep);
+            found.add(extract_entry(entry, rules, None));
             if let Some(p) = progress {
                 p.done.fetch_add(1, Ordering::Relaxed);
             }
@@ -170,7 +161,7 @@ fn scan_keeping(settings: &Settings, rules: &RuleSet, keep: &Keep) -> Result<Sca
         .map(|s| (s.path.clone(), s.key.clone()))
         .collect();
     follow_includes(&base, rules, &requirements, includes, &mut |signals, d| {
-        scan.signals.extend(keep(signals));
+        scan.signals.extend(signals);
         scan.diagnostics.extend(d);
     });
     scan.signals.sort_unstable();
@@ -409,9 +400,9 @@ struct Found {
 }
 
 impl Found {
-    fn add(&mut self, r: FileResult, keep: &Keep) {
+    fn add(&mut self, r: FileResult) {
         count_file(&mut self.stats, &r);
-        self.signals.extend(keep(r.signals));
+        self.signals.extend(r.signals);
         self.diagnostics.extend(r.diagnostics);
     }
 
@@ -441,7 +432,7 @@ struct FileResult {
     skipped: Option<&'static str>,
 }
 
-fn extract_entry(entry: &FileEntry, rules: &RuleSet, keep: Option<&Keep>) -> FileResult {
+fn extract_entry(entry: &FileEntry, rules: &RuleSet, keep: Option<&extract::Keep>) -> FileResult {
     let mut result = FileResult {
         signals: extract::path_signal(&entry.rel, rules)
             .into_iter()

@@ -107,30 +107,25 @@ const CALL_WORDS: &[&[u8]] = &[b"import_module", b"__import__", b"environ"];
 /// quotes, brackets, comments, backslashes, newlines and `;` — and in a
 /// notebook the operators that can hold the `=` of `x = !ls`.
 const fn passable(notebook: bool) -> [bool; 256] {
-    let mut table = [true; 256];
-    let stops = b"\"'()[]{}#\\\n\r;";
+    let table = stop_at([true; 256], b"\"'()[]{}#\\\n\r;");
+    if notebook {
+        stop_at(table, b"=<>!:*/+-%&|^@~")
+    } else {
+        table
+    }
+}
+
+const fn stop_at(mut table: [bool; 256], stops: &[u8]) -> [bool; 256] {
     let mut i = 0;
     while i < stops.len() {
         table[stops[i] as usize] = false;
         i += 1;
     }
-    if notebook {
-        let ops = b"=<>!:*/+-%&|^@~";
-        let mut i = 0;
-        while i < ops.len() {
-            table[ops[i] as usize] = false;
-            i += 1;
-        }
-    }
     table
 }
 
 const PASSABLE: [bool; 256] = passable(false);
-const PASSABLE_IN_HEADER: [bool; 256] = {
-    let mut table = passable(false);
-    table[b':' as usize] = false;
-    table
-};
+const PASSABLE_IN_HEADER: [bool; 256] = stop_at(passable(false), b":");
 const PASSABLE_IN_NOTEBOOK: [bool; 256] = passable(true);
 
 /// How an f- or t-string is quoted, which decides where its text ends.
