@@ -148,6 +148,8 @@ const PIECES: &[&str] = &[
     "case",
     "async",
     "lambda",
+    "lambda x:",
+    ":=",
     "    ",
     "pass",
     "TYPE_CHECKING",

@@ -360,6 +360,32 @@ impl<'s> Lexer<'s> {
                     self.newline();
                 }
                 b';' => break Skimmed::Again,
+                // Brackets and colons are most of the stops: followed here
+                // as `token` follows them, without a token.
+                b @ (b'(' | b'[' | b'{') => {
+                    self.brackets.push((b, at));
+                    self.pos += 1;
+                    depth += 1;
+                    continue;
+                }
+                b @ (b')' | b']' | b'}') => {
+                    self.pos += 1;
+                    self.close(b, at);
+                    depth -= 1;
+                    continue;
+                }
+                b':' if self.peek(1) == b'=' => {
+                    self.pos += 2;
+                    continue;
+                }
+                b':' => {
+                    self.pos += 1;
+                    if header && depth == 0 {
+                        self.scratch = scratch;
+                        return self.after_header_colon(line, at);
+                    }
+                    continue;
+                }
                 b'"' | b'\'' => {
                     let src = self.src;
                     let start = self.prefix_start(from);
@@ -378,15 +404,9 @@ impl<'s> Lexer<'s> {
                     K::Open | K::FStart => depth += 1,
                     K::Close | K::FEnd => depth -= 1,
                     K::Colon if header && depth == 0 => {
-                        // A lambda's colon comes first; rare enough to leave
-                        // to the reader.
-                        let lambda = memchr::memmem::find(&self.src[line..at], b"lambda");
                         scratch.clear();
                         self.scratch = scratch;
-                        return match lambda {
-                            Some(_) => Skimmed::Again,
-                            None => Skimmed::Colon(at),
-                        };
+                        return self.after_header_colon(line, at);
                     }
                     _ => {}
                 }
@@ -396,6 +416,20 @@ impl<'s> Lexer<'s> {
         scratch.clear();
         self.scratch = scratch;
         skimmed
+    }
+
+    /// The colon at `at` ends the header that started at `line` — unless a
+    /// lambda's colon came first, rare enough to leave to the reader.
+    fn after_header_colon(&self, line: usize, at: usize) -> Skimmed {
+        let header = &self.src[line..at];
+        // A search per header: a `memmem` searcher costs more to set up
+        // than these few bytes take to look through.
+        let lambda = memchr::memchr_iter(b'l', header).any(|i| header[i..].starts_with(b"lambda"));
+        if lambda {
+            Skimmed::Again
+        } else {
+            Skimmed::Colon(at)
+        }
     }
 
     /// A line's leading whitespace, measured as ruff's parser does: in
