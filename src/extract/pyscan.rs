@@ -64,22 +64,7 @@ struct Lexer<'s> {
     may_skim: bool,
     /// Where skimmed tokens go, to be dropped.
     scratch: Vec<Tok>,
-    /// Whether an `if` header may be skimmed: not when the source names
-    /// `TYPE_CHECKING`, which the reader must then see in the test.
-    skim_ifs: bool,
 }
-
-/// Words that start a logical line whose tokens the reader needs: soft
-/// keywords (they may start a block or not), `async` (its header word is
-/// the next), imports.
-const READ_IN_FULL: &[&[u8]] = &[b"match", b"case", b"async", b"import", b"from"];
-
-/// Compound statement headers: the reader needs the word, where the header
-/// ends, and any statement after the colon on the same line.
-const HEADERS: &[&[u8]] = &[
-    b"if", b"elif", b"else", b"for", b"while", b"try", b"except", b"finally", b"with", b"def",
-    b"class",
-];
 
 /// How a logical line is read, from its first word.
 #[derive(Clone, Copy, PartialEq)]
@@ -99,9 +84,53 @@ enum Skimmed {
     Again,
 }
 
-/// Words whose presence anywhere in a source makes every line worth its
-/// tokens: dynamic imports and environment assignments can sit on any line.
-const CALL_WORDS: &[&[u8]] = &[b"import_module", b"__import__", b"environ"];
+/// What a source holds that decides how it is read, found in one pass per
+/// word over the whole source.
+#[derive(Clone, Copy, Debug)]
+pub struct Words {
+    /// `import` anywhere.
+    import: bool,
+    /// `import_module`, `__import__` or `environ` anywhere: dynamic imports
+    /// and environment assignments can sit on any line, so every line is
+    /// worth its tokens.
+    calls: bool,
+    /// One of the URI prefixes anywhere: any string may be a signal.
+    uris: bool,
+}
+
+impl Words {
+    pub fn find(source: &str, uri_prefixes: &[&str]) -> Words {
+        let bytes = source.as_bytes();
+        let mut import = false;
+        let mut calls = false;
+        // `import` cannot overlap itself, so this sees every occurrence, and
+        // with them the two call words that contain it.
+        for at in memchr::memmem::find_iter(bytes, b"import") {
+            import = true;
+            let after = &bytes[at + 6..];
+            if after.starts_with(b"_module")
+                || (bytes[..at].ends_with(b"__") && after.starts_with(b"__"))
+            {
+                calls = true;
+                break;
+            }
+        }
+        let calls = calls || memchr::memmem::find(bytes, b"environ").is_some();
+        let uris = uri_prefixes
+            .iter()
+            .any(|p| memchr::memmem::find(bytes, p.as_bytes()).is_some());
+        Words {
+            import,
+            calls,
+            uris,
+        }
+    }
+
+    /// Whether the source can hold any signal at all.
+    pub fn worth_reading(self) -> bool {
+        self.import || self.calls || self.uris
+    }
+}
 
 /// Bytes a skimmed line can pass over without looking: everything but
 /// quotes, brackets, comments, backslashes, newlines and `;` — and in a
@@ -263,12 +292,15 @@ impl<'s> Lexer<'s> {
     fn start(&self) -> Start {
         let rest = &self.src[self.pos..];
         let word = &rest[..rest.iter().take_while(|&&b| is_id(b)).count()];
-        if READ_IN_FULL.contains(&word) || (word == b"if" && !self.skim_ifs) {
-            Start::Full
-        } else if HEADERS.contains(&word) {
-            Start::Header
-        } else {
-            Start::Simple
+        match word {
+            // Soft keywords (they may start a block or not), `async` (its
+            // header word is the next), imports: the reader needs every token.
+            b"match" | b"case" | b"async" | b"import" | b"from" => Start::Full,
+            // Compound statement headers: the reader needs the word, where
+            // the header ends, and any statement after the colon.
+            b"if" | b"elif" | b"else" | b"for" | b"while" | b"try" | b"except" | b"finally"
+            | b"with" | b"def" | b"class" => Start::Header,
+            _ => Start::Simple,
         }
     }
 
@@ -419,13 +451,17 @@ impl<'s> Lexer<'s> {
     }
 
     /// The colon at `at` ends the header that started at `line` — unless a
-    /// lambda's colon came first, rare enough to leave to the reader.
+    /// lambda's colon came first, rare enough to leave to the reader, or the
+    /// header names `TYPE_CHECKING`.
     fn after_header_colon(&self, line: usize, at: usize) -> Skimmed {
         let header = &self.src[line..at];
         // A search per header: a `memmem` searcher costs more to set up
-        // than these few bytes take to look through.
-        let lambda = memchr::memchr_iter(b'l', header).any(|i| header[i..].starts_with(b"lambda"));
-        if lambda {
+        // than these few bytes take to look through. `TYPE_CHECKING` in an
+        // `if` test makes a context, which the reader must then see.
+        let read_in_full = memchr::memchr2_iter(b'l', b'T', header).any(|i| {
+            header[i..].starts_with(b"lambda") || header[i..].starts_with(b"TYPE_CHECKING")
+        });
+        if read_in_full {
             Skimmed::Again
         } else {
             Skimmed::Colon(at)
@@ -868,7 +904,7 @@ struct Reader<'s, 'o> {
     uri_prefixes: &'s [&'s str],
     check_uris: bool,
     /// Whether calls, strings and assignments can hold a signal: only when
-    /// the source has a URI prefix or one of [`CALL_WORDS`].
+    /// the source has a URI prefix or a call word ([`Words`]).
     scans: bool,
     blocks: Vec<Block>,
     /// The kind of block the next indented line opens (after `try:` …).
@@ -884,17 +920,38 @@ struct Reader<'s, 'o> {
 /// IPython `%magic`, `!shell` and `?help` lines are skipped). The first
 /// structural error is reported as FW002; the scan goes on past it.
 pub fn extract(source: &str, notebook: bool, uri_prefixes: &[&str], out: &mut Extracted) {
-    read(source, notebook, uri_prefixes, true, out);
+    let words = Words::find(source, uri_prefixes);
+    extract_with(source, notebook, uri_prefixes, words, out);
+}
+
+/// [`extract`] with the source's [`Words`] already found.
+pub fn extract_with(
+    source: &str,
+    notebook: bool,
+    uri_prefixes: &[&str],
+    words: Words,
+    out: &mut Extracted,
+) {
+    read(source, notebook, uri_prefixes, Some(words), out);
 }
 
 /// [`extract`] without skimming any line: what skimming must never change.
 /// Tests and the fuzzer compare the two.
 #[doc(hidden)]
 pub fn extract_unskimmed(source: &str, notebook: bool, uri_prefixes: &[&str], out: &mut Extracted) {
-    read(source, notebook, uri_prefixes, false, out);
+    read(source, notebook, uri_prefixes, None, out);
 }
 
-fn read(source: &str, notebook: bool, uri_prefixes: &[&str], skim: bool, out: &mut Extracted) {
+/// Reads a source, skimming lines where `words` allow; `None` reads every
+/// line in full.
+fn read(
+    source: &str,
+    notebook: bool,
+    uri_prefixes: &[&str],
+    skim: Option<Words>,
+    out: &mut Extracted,
+) {
+    let words = skim.unwrap_or_else(|| Words::find(source, uri_prefixes));
     let src = source.strip_prefix('\u{feff}').unwrap_or(source);
     let offset = source.len() - src.len();
     let mut lexer = Lexer {
@@ -904,23 +961,15 @@ fn read(source: &str, notebook: bool, uri_prefixes: &[&str], skim: bool, out: &m
         brackets: Vec::new(),
         fields_open: 0,
         error: None,
-        may_skim: false,
+        may_skim: skim.is_some() && !words.uris && !words.calls,
         scratch: Vec::new(),
-        skim_ifs: memchr::memmem::find(source.as_bytes(), b"TYPE_CHECKING").is_none(),
     };
-    let check_uris = uri_prefixes
-        .iter()
-        .any(|p| memchr::memmem::find(source.as_bytes(), p.as_bytes()).is_some());
-    let calls = CALL_WORDS
-        .iter()
-        .any(|w| memchr::memmem::find(source.as_bytes(), w).is_some());
-    lexer.may_skim = skim && !check_uris && !calls;
     let mut reader = Reader {
         src: source,
         index: LineCursor::default(),
         uri_prefixes,
-        check_uris,
-        scans: check_uris || calls,
+        check_uris: words.uris,
+        scans: words.uris || words.calls,
         blocks: vec![Block {
             indent: Indent::default(),
             kind: Kind::Other,
@@ -983,6 +1032,12 @@ impl Reader<'_, '_> {
 
     fn line(&mut self, toks: &[Tok], indent: Indent, at: usize) {
         self.indent(indent, at);
+        if toks.len() == 1 && !self.scans && toks[0].kind != K::At {
+            // One token, where calls and strings hold nothing: no header, no
+            // import, no signal (most skimmed lines).
+            self.decorators = None;
+            return self.set_family(Family::None);
+        }
         let ctx = self.ctx();
         if toks[0].kind == K::At {
             let mark = self.out.signals.len();

@@ -130,12 +130,7 @@ pub fn parse_guarded(
 
 /// Words without which a file can hold none of the signals we look for.
 pub fn worth_parsing(source: &str, uri_prefixes: &[&str]) -> bool {
-    let bytes = source.as_bytes();
-    memchr::memmem::find(bytes, b"import").is_some()
-        || memchr::memmem::find(bytes, b"environ").is_some()
-        || uri_prefixes
-            .iter()
-            .any(|p| memchr::memmem::find(bytes, p.as_bytes()).is_some())
+    super::pyscan::Words::find(source, uri_prefixes).worth_reading()
 }
 
 /// Nesting beyond which a source is not parsed: CPython itself refuses far
@@ -201,8 +196,9 @@ pub fn nesting_bound(source: &str) -> usize {
 /// Signals of one Python source (a file, or a notebook cell).
 pub fn extract(source: &str, notebook: bool, uri_prefixes: &[&str], out: &mut Extracted) {
     // No nesting guard: the scan keeps brackets in a vector, not on the stack.
-    if worth_parsing(source, uri_prefixes) {
-        super::pyscan::extract(source, notebook, uri_prefixes, out);
+    let words = super::pyscan::Words::find(source, uri_prefixes);
+    if words.worth_reading() {
+        super::pyscan::extract_with(source, notebook, uri_prefixes, words, out);
     }
 }
 
