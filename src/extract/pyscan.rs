@@ -278,9 +278,9 @@ impl<'s> Lexer<'s> {
             }
             if toks.is_empty() && !skimmed && self.may_skim {
                 skimmed = true;
-                let start = self.start();
+                let (start, word) = self.start();
                 if start != Start::Full {
-                    self.skim_line(toks, start == Start::Header);
+                    self.skim_line(toks, start == Start::Header, word);
                     continue;
                 }
             }
@@ -288,11 +288,12 @@ impl<'s> Lexer<'s> {
         }
     }
 
-    /// How the line starting at the cursor is read, from its first word.
-    fn start(&self) -> Start {
+    /// How the line starting at the cursor is read, from its first word;
+    /// and that word's length.
+    fn start(&self) -> (Start, usize) {
         let rest = &self.src[self.pos..];
         let word = &rest[..rest.iter().take_while(|&&b| is_id(b)).count()];
-        match word {
+        let start = match word {
             // Soft keywords (they may start a block or not), `async` (its
             // header word is the next), imports: the reader needs every token.
             b"match" | b"case" | b"async" | b"import" | b"from" => Start::Full,
@@ -301,7 +302,8 @@ impl<'s> Lexer<'s> {
             b"if" | b"elif" | b"else" | b"for" | b"while" | b"try" | b"except" | b"finally"
             | b"with" | b"def" | b"class" => Start::Header,
             _ => Start::Simple,
-        }
+        };
+        (start, word.len())
     }
 
     /// A logical line whose first token is all the reader needs — or, for a
@@ -309,11 +311,23 @@ impl<'s> Lexer<'s> {
     /// the line: the first token goes to `toks`, the rest up to the colon or
     /// the end is followed as `token` would follow it (brackets, strings,
     /// joins, and so every error) but not kept. Where a skim cannot be sure
-    /// (a `;` may start an import) the line is read again in full.
-    fn skim_line(&mut self, toks: &mut Vec<Tok>, header: bool) {
+    /// (a `;` may start an import) the line is read again in full. `word` is
+    /// the length of the first word, as [`Lexer::start`] measured it.
+    fn skim_line(&mut self, toks: &mut Vec<Tok>, header: bool, word: usize) {
         let start = self.pos;
         let had_error = self.error.is_some();
-        self.token(toks);
+        if word > 0 && !matches!(self.peek(word), b'"' | b'\'') {
+            // The word `start` measured, as `token` would read it.
+            let kind = if self.peek(0).is_ascii_digit() {
+                K::Number
+            } else {
+                K::Name
+            };
+            self.pos += word;
+            self.push(toks, kind, start);
+        } else {
+            self.token(toks);
+        }
         // A `;` first ends an empty statement: the next may be an import.
         if toks.len() == 1 && toks[0].kind != K::Semi {
             match self.skim(header, start) {
