@@ -223,7 +223,15 @@ impl<'s> Lexer<'s> {
 
     /// Spaces, comments and backslash continuations; newlines too when
     /// `newlines` (inside brackets, where they do not end a line).
+    #[inline]
     fn skip_trivia(&mut self, newlines: bool) {
+        // Most calls find a token or a newline at once.
+        if !matches!(
+            self.peek(0),
+            b' ' | b'\t' | b'\x0c' | b'#' | b'\\' | b'\n' | b'\r'
+        ) {
+            return;
+        }
         while !self.at_end() {
             match self.peek(0) {
                 b' ' | b'\t' | b'\x0c' => self.pos += 1,
@@ -683,14 +691,24 @@ impl<'s> Lexer<'s> {
     /// unterminated (a newline in a one-line string, or the end).
     fn plain_string_body(&mut self, quote: u8, triple: bool) -> bool {
         while !self.at_end() {
+            // Jump to the next byte that matters: with memchr in docstrings,
+            // which are long; byte by byte in short strings. Unterminated, to
+            // the end, never inside a character (an escaped byte may have
+            // left us in one).
+            let rest = &self.src[self.pos..];
             if triple {
-                // Docstrings are long: jump to the next byte that matters.
-                let rest = &self.src[self.pos..];
                 match memchr::memchr2(quote, b'\\', rest) {
                     Some(skip) => self.pos += skip,
                     None => {
-                        // Unterminated: to the end, never inside a character
-                        // (an escaped byte may have left us in one).
+                        self.pos = self.src.len();
+                        break;
+                    }
+                }
+            } else {
+                let stop = |b: &u8| *b == quote || matches!(b, b'\\' | b'\n' | b'\r');
+                match rest.iter().position(stop) {
+                    Some(skip) => self.pos += skip,
+                    None => {
                         self.pos = self.src.len();
                         break;
                     }
