@@ -4,6 +4,7 @@
 //! `walk` → `extract` → `infer` → `judge` → `report`, all driven by the
 //! rules in `rules/` (compiled by `ruleset`). [`check`] runs it whole.
 
+pub mod alloc;
 pub mod app;
 pub mod audit;
 pub mod baseline;

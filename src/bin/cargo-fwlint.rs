@@ -1,5 +1,8 @@
 //! `cargo fwlint`: the same program as a cargo subcommand for Rust workspaces.
 
+#[global_allocator]
+static ALLOCATOR: fwlint::alloc::Allocator = fwlint::alloc::Allocator;
+
 fn main() -> std::process::ExitCode {
     fwlint::app::main(std::env::args_os().collect())
 }
