@@ -61,8 +61,14 @@ fn paint(choice: cli::ColorChoice, to_terminal: bool) -> Paint {
     }
 }
 
+/// The built-in rules alone, for the commands that document them. Built
+/// where needed, not for every command: compiling them is most of what a
+/// check of a small tree costs.
+fn builtin_rules() -> Result<RuleSet, String> {
+    RuleSet::builtin().map_err(|e| format!("built-in rules: {e}"))
+}
+
 fn run(cli: Cli) -> Result<ExitCode, String> {
-    let rules = RuleSet::builtin().map_err(|e| format!("built-in rules: {e}"))?;
     let stdout_tty = std::io::stdout().is_terminal();
     match cli.command {
         Command::Init { dir } => {
@@ -91,12 +97,12 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         }
         Command::Rules(color) => {
             emit(
-                &report::rules::list(&rules, &paint(color.color, stdout_tty)),
+                &report::rules::list(&builtin_rules()?, &paint(color.color, stdout_tty)),
                 None,
             )?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Rule { code, color } => match rules.code(&code) {
+        Command::Rule { code, color } => match builtin_rules()?.code(&code) {
             Some(doc) => {
                 emit(
                     &report::rules::doc(doc, &paint(color.color, stdout_tty)),

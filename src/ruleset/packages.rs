@@ -23,6 +23,9 @@ pub fn normalize_dist(name: &str) -> String {
 
 pub struct Packages {
     defs: Vec<PackageDef>,
+    /// Normalised name → the first def of that name (the one `imports_of`
+    /// reads), found once instead of for every rule.
+    by_name: HashMap<String, usize>,
     /// Normalised alias (and name) → canonical name.
     canonical: HashMap<String, String>,
     /// Conda package name → canonical PyPI name.
@@ -36,8 +39,10 @@ impl Packages {
         let mut canonical = HashMap::new();
         let mut conda = HashMap::new();
         let mut by_import = HashMap::new();
-        for def in &defs {
+        let mut by_name = HashMap::new();
+        for (i, def) in defs.iter().enumerate() {
             let name = normalize_dist(&def.name);
+            by_name.entry(name.clone()).or_insert(i);
             canonical.insert(name.clone(), name.clone());
             for alias in &def.aliases {
                 canonical.insert(normalize_dist(alias), name.clone());
@@ -51,6 +56,7 @@ impl Packages {
         }
         Packages {
             defs,
+            by_name,
             canonical,
             conda,
             by_import,
@@ -81,12 +87,8 @@ impl Packages {
 
     /// The import names a distribution provides.
     pub fn imports_of(&self, canonical: &str) -> Vec<String> {
-        match self
-            .defs
-            .iter()
-            .find(|d| normalize_dist(&d.name) == canonical)
-        {
-            Some(def) => def.imports.clone(),
+        match self.by_name.get(canonical) {
+            Some(&i) => self.defs[i].imports.clone(),
             None => vec![canonical.replace('-', "_")],
         }
     }
