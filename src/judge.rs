@@ -5,7 +5,9 @@ use crate::infer::{self, Evidence, FrameworkUse, UnitAnalysis};
 use crate::ruleset::{Goal, RuleSet, Severity};
 use crate::signal::{Signal, SignalKind};
 use serde::Serialize;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use rustc_hash::FxHashMap as HashMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -477,7 +479,7 @@ pub fn essentials(signals: Vec<Signal>, rules: &RuleSet) -> Vec<Signal> {
     signals.sort_by(|a, b| crate::signal::order(&a.0, &b.0));
     let mut keep = vec![false; signals.len()];
     type At = (Option<u32>, u32, u32);
-    let mut best: HashMap<infer::Counts, (usize, f64, At)> = HashMap::new();
+    let mut best: HashMap<infer::Counts, (usize, f64, At)> = HashMap::default();
     let mut first: BTreeSet<(bool, String)> = BTreeSet::new();
     for (i, (s, matched)) in signals.iter().enumerate() {
         if matches!(s.kind, SignalKind::Dependency | SignalKind::Include) {

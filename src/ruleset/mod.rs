@@ -12,7 +12,9 @@ use crate::signal::{Context, Signal, SignalKind};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use model::{CodesFile, ContextsFile, FrameworksFile, GuidanceFile, PackagesFile, SignalsFile};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::FxHashMap as HashMap;
 use std::fmt;
 
 /// The rule files built into the binary, by their path under `rules/`.
@@ -353,8 +355,8 @@ impl RuleSet {
                 codes: codes.rules,
                 rules,
                 packages,
-                by_import: HashMap::new(),
-                by_key: HashMap::new(),
+                by_import: HashMap::default(),
+                by_key: HashMap::default(),
                 uri_rules: Vec::new(),
                 prefix_rules: Vec::new(),
                 paths: GlobSet::empty(),

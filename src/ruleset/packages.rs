@@ -1,7 +1,7 @@
 //! The distribution-name ↔ import-name map of `rules/packages.toml`.
 
 use super::model::PackageDef;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// PEP 503 normalisation: lowercase, runs of `-`, `_`, `.` become one `-`.
 pub fn normalize_dist(name: &str) -> String {
@@ -36,10 +36,10 @@ pub struct Packages {
 
 impl Packages {
     pub fn new(defs: Vec<PackageDef>) -> Packages {
-        let mut canonical = HashMap::new();
-        let mut conda = HashMap::new();
-        let mut by_import = HashMap::new();
-        let mut by_name = HashMap::new();
+        let mut canonical = HashMap::default();
+        let mut conda = HashMap::default();
+        let mut by_import = HashMap::default();
+        let mut by_name = HashMap::default();
         for (i, def) in defs.iter().enumerate() {
             let name = normalize_dist(&def.name);
             by_name.entry(name.clone()).or_insert(i);
