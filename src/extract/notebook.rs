@@ -42,10 +42,9 @@ struct Cell {
     source: Source,
 }
 
-enum Source {
-    Text(String),
-    Lines(Vec<String>),
-}
+/// A cell's source: one string, or a list of lines joined as read.
+#[derive(Default)]
+struct Source(String);
 
 /// A string or a list of strings, read directly: `#[serde(untagged)]`
 /// would first copy every cell into serde's buffer to try each form.
@@ -58,38 +57,43 @@ impl<'de> Deserialize<'de> for Source {
                 f.write_str("a string or a list of strings")
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Source, E> {
-                Ok(Source::Text(v.to_string()))
+                Ok(Source(v.to_string()))
             }
             fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Source, E> {
-                Ok(Source::Text(v))
+                Ok(Source(v))
             }
             fn visit_seq<A: serde::de::SeqAccess<'de>>(
                 self,
                 mut seq: A,
             ) -> Result<Source, A::Error> {
-                let mut lines = Vec::new();
-                while let Some(line) = seq.next_element::<String>()? {
-                    lines.push(line);
-                }
-                Ok(Source::Lines(lines))
+                // Each line is appended where it is read: no string a line.
+                let mut text = String::new();
+                while seq.next_element_seed(AppendTo(&mut text))?.is_some() {}
+                Ok(Source(text))
             }
         }
         d.deserialize_any(Visit)
     }
 }
 
-impl Default for Source {
-    fn default() -> Self {
-        Source::Text(String::new())
+/// One line of a source list, appended to the text read so far.
+struct AppendTo<'t>(&'t mut String);
+
+impl<'de> serde::de::DeserializeSeed<'de> for AppendTo<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_str(self)
     }
 }
 
-impl Source {
-    fn joined(self) -> String {
-        match self {
-            Source::Text(s) => s,
-            Source::Lines(lines) => lines.concat(),
-        }
+impl<'de> serde::de::Visitor<'de> for AppendTo<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<(), E> {
+        self.0.push_str(v);
+        Ok(())
     }
 }
 
@@ -206,7 +210,7 @@ impl Reader<'_> {
             return;
         }
         let cell_no = to_u32(self.cells);
-        let Some(source) = python_of_cell(cell.source.joined()) else {
+        let Some(source) = python_of_cell(cell.source.0) else {
             return;
         };
         let mut cell_out = Extracted::default();
