@@ -14,7 +14,8 @@
 # Then peak memory alone (one run each) on a tree of a few huge files, each
 # just under fwlint's size cap for its kind (bench/huge_tree.py), and, with
 # MILLION=1, on a generated tree of a million small files (about 8 GB of
-# disk, some minutes to generate).
+# disk, some minutes to generate). With BASE=/path/to/an/older/fwlint, a
+# second table times that binary against this one and rg in the same run.
 # Needs hyperfine (apt-get install hyperfine), rg (cargo install ripgrep),
 # GNU time (apt-get install time) and python3.
 set -euo pipefail
@@ -80,4 +81,23 @@ if [ "${MILLION:-0}" = 1 ]; then
     python3 bench/gen_corpus.py "$million" --files 1000000 --seed 1 --size-scale 0.05 --large-mb 0 -q
   fi
   echo "| synth1000000 (--size-scale 0.05) | $(rg --files "$million" | wc -l) | $(peak "$million") |"
+fi
+
+if [ -n "${BASE:-}" ]; then
+  echo
+  echo "| tree | base | now | faster | rg -c | rg --files | base / rg -c | now / rg -c | now / rg --files |"
+  echo "|---|---|---|---|---|---|---|---|---|"
+  for tree in "${trees[@]}"; do
+    json="$bench_dir/hyperfine-base.json"
+    hyperfine -N -i --warmup 1 --runs "$runs" --export-json "$json" \
+      "$BASE check $tree --format json --output /dev/null" \
+      "$fwlint check $tree --format json --output /dev/null" \
+      "rg -c --no-messages 'torch|tensorflow' $tree" \
+      "rg --files $tree" >/dev/null 2>&1
+    python3 - "$tree" "$(median "$json" 0)" "$(median "$json" 1)" "$(median "$json" 2)" "$(median "$json" 3)" <<'PY'
+import sys
+tree, b, n, r, w = sys.argv[1], *map(float, sys.argv[2:6])
+print(f"| {tree.rsplit('/', 1)[-1]} | {b:.3f} s | {n:.3f} s | {b / n:.2f}x | {r:.3f} s | {w:.3f} s | {b / r:.2f}x | {n / r:.2f}x | {n / w:.2f}x |")
+PY
+  done
 fi
