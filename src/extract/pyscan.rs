@@ -495,6 +495,14 @@ impl<'s> Lexer<'s> {
     /// feed starts over. Whitespace after a backslash continuation does not
     /// count unless the line had none before it.
     fn indentation(&mut self) -> Indent {
+        // Most lines start with spaces only: counted in one go.
+        let rest = &self.src[self.pos..];
+        let spaces = rest.iter().take_while(|&&b| b == b' ').count();
+        if !matches!(rest.get(spaces), Some(b'\t' | b'\x0c' | b'\\')) {
+            self.pos += spaces;
+            let n = u32::try_from(spaces).unwrap_or(u32::MAX);
+            return Indent { col: n, chars: n };
+        }
         let (mut col, mut chars) = (0u32, 0u32);
         while !self.at_end() {
             match self.peek(0) {
