@@ -41,16 +41,22 @@ median() { # hyperfine JSON -> median seconds of command $2
   python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['results'][int(sys.argv[2])]['median'])" "$1" "$2"
 }
 
+timed() { # JSON COMMAND... -> hyperfine medians of the commands, run together
+  local json="$1"
+  shift
+  # -i: fwlint exits 1 when it has findings, which is not a failure here.
+  hyperfine -N -i --warmup 1 --runs "$runs" --export-json "$json" "$@" >/dev/null 2>&1
+}
+
 echo "| tree | files | fwlint check | rg -c 'torch\|tensorflow' | rg --files | fwlint / rg -c | fwlint / rg --files | 1 thread | speed-up | peak RSS |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
 for tree in "${trees[@]}"; do
   json="$bench_dir/hyperfine.json"
-  # -i: fwlint exits 1 when it has findings, which is not a failure here.
-  hyperfine -N -i --warmup 1 --runs "$runs" --export-json "$json" \
+  timed "$json" \
     "$fwlint check $tree --format json --output /dev/null" \
     "rg -c --no-messages 'torch|tensorflow' $tree" \
     "rg --files $tree" \
-    "$fwlint check $tree --format json --output /dev/null --threads 1" >/dev/null 2>&1
+    "$fwlint check $tree --format json --output /dev/null --threads 1"
   f=$(median "$json" 0); r=$(median "$json" 1); w=$(median "$json" 2); one=$(median "$json" 3)
   files=$(rg --files "$tree" | wc -l)
   # GNU time reports on stderr; fwlint's own exit status 1 is expected.
@@ -89,11 +95,11 @@ if [ -n "${BASE:-}" ]; then
   echo "|---|---|---|---|---|---|---|---|---|"
   for tree in "${trees[@]}"; do
     json="$bench_dir/hyperfine-base.json"
-    hyperfine -N -i --warmup 1 --runs "$runs" --export-json "$json" \
+    timed "$json" \
       "$BASE check $tree --format json --output /dev/null" \
       "$fwlint check $tree --format json --output /dev/null" \
       "rg -c --no-messages 'torch|tensorflow' $tree" \
-      "rg --files $tree" >/dev/null 2>&1
+      "rg --files $tree"
     python3 - "$tree" "$(median "$json" 0)" "$(median "$json" 1)" "$(median "$json" 2)" "$(median "$json" 3)" <<'PY'
 import sys
 tree, b, n, r, w = sys.argv[1], *map(float, sys.argv[2:6])
