@@ -261,6 +261,10 @@ fn python_of_cell(source: String) -> Option<String> {
 
 /// `%pip install x`, `!pip install x`, `!python -m pip install x`, `%conda install x`.
 fn pip_lines(source: &str, out: &mut Extracted) {
+    // Every command below installs: most cells need no look at their lines.
+    if memchr::memmem::find(source.as_bytes(), b"install").is_none() {
+        return;
+    }
     for (i, line) in source.lines().enumerate() {
         let t = line.trim_start();
         let Some(cmd) = t.strip_prefix(['%', '!']) else {

@@ -223,15 +223,19 @@ impl<'s> Lexer<'s> {
 
     /// Spaces, comments and backslash continuations; newlines too when
     /// `newlines` (inside brackets, where they do not end a line).
-    #[inline]
+    #[inline(always)]
     fn skip_trivia(&mut self, newlines: bool) {
-        // Most calls find a token or a newline at once.
-        if !matches!(
+        // Most calls find a token or a newline at once: checked where they
+        // are made, without a call.
+        if matches!(
             self.peek(0),
             b' ' | b'\t' | b'\x0c' | b'#' | b'\\' | b'\n' | b'\r'
         ) {
-            return;
+            self.skip_some_trivia(newlines);
         }
+    }
+
+    fn skip_some_trivia(&mut self, newlines: bool) {
         while !self.at_end() {
             match self.peek(0) {
                 b' ' | b'\t' | b'\x0c' => self.pos += 1,
