@@ -20,9 +20,13 @@ const LARGE: usize = 256 << 10;
 
 pub struct Allocator;
 
+fn large(size: usize) -> bool {
+    size >= LARGE
+}
+
 /// The allocator that serves, and so frees, blocks of this size.
 fn by_size(size: usize) -> &'static dyn GlobalAlloc {
-    if size >= LARGE { &System } else { &MiMalloc }
+    if large(size) { &System } else { &MiMalloc }
 }
 
 // SAFETY: every call is forwarded to an allocator that upholds the
@@ -52,7 +56,7 @@ unsafe impl GlobalAlloc for Allocator {
         // hold copied, the old one freed by its own. (Sizes are compared,
         // not the allocators: both are zero-sized, their references equal.)
         unsafe {
-            if (layout.size() >= LARGE) == (new_size >= LARGE) {
+            if large(layout.size()) == large(new_size) {
                 return old.realloc(ptr, layout, new_size);
             }
             let new_layout = Layout::from_size_align_unchecked(new_size, layout.align());

@@ -4,10 +4,9 @@
 use crate::infer::{self, Evidence, FrameworkUse, UnitAnalysis};
 use crate::ruleset::{Goal, RuleSet, Severity};
 use crate::signal::{Signal, SignalKind};
+use rustc_hash::FxHashMap as HashMap;
 use serde::Serialize;
 use std::collections::BTreeSet;
-
-use rustc_hash::FxHashMap as HashMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]

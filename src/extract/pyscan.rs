@@ -328,15 +328,8 @@ impl<'s> Lexer<'s> {
     fn skim_line(&mut self, toks: &mut Vec<Tok>, header: bool, word: usize) {
         let start = self.pos;
         let had_error = self.error.is_some();
-        if word > 0 && !matches!(self.peek(word), b'"' | b'\'') {
-            // The word `start` measured, as `token` would read it.
-            let kind = if self.peek(0).is_ascii_digit() {
-                K::Number
-            } else {
-                K::Name
-            };
-            self.pos += word;
-            self.push(toks, kind, start);
+        if word > 0 {
+            self.word(toks, word);
         } else {
             self.token(toks);
         }
@@ -457,15 +450,12 @@ impl<'s> Lexer<'s> {
                 }
                 _ => self.token(&mut scratch),
             }
+            // Only a string's tokens are left here (a colon in an f-string
+            // field starts over above): its fields' brackets.
             for t in &scratch {
                 match t.kind {
                     K::Open | K::FStart => depth += 1,
                     K::Close | K::FEnd => depth -= 1,
-                    K::Colon if header && depth == 0 => {
-                        scratch.clear();
-                        self.scratch = scratch;
-                        return self.after_header_colon(line, at);
-                    }
                     _ => {}
                 }
             }
@@ -570,23 +560,8 @@ impl<'s> Lexer<'s> {
             return self.string(toks, start, b"");
         }
         if is_id(b) {
-            while !self.at_end() && is_id(self.peek(0)) {
-                self.pos += 1;
-            }
-            let word = &self.src[start..self.pos];
-            let q = self.peek(0);
-            if (q == b'"' || q == b'\'')
-                && word.len() <= 2
-                && word.iter().all(|c| b"rRbBuUfFtT".contains(c))
-            {
-                return self.string(toks, start, word);
-            }
-            let kind = if b.is_ascii_digit() {
-                K::Number
-            } else {
-                K::Name
-            };
-            return self.push(toks, kind, start);
+            let len = self.src[start..].iter().take_while(|&&c| is_id(c)).count();
+            return self.word(toks, len);
         }
         self.pos += 1;
         let kind = match b {
@@ -646,6 +621,27 @@ impl<'s> Lexer<'s> {
                 K::Other
             }
             _ => K::Other,
+        };
+        self.push(toks, kind, start);
+    }
+
+    /// The word of `len` bytes at the cursor: a name, a number, or the
+    /// prefix of the string that follows it.
+    fn word(&mut self, toks: &mut Vec<Tok>, len: usize) {
+        let start = self.pos;
+        self.pos += len;
+        let word = &self.src[start..self.pos];
+        let q = self.peek(0);
+        if (q == b'"' || q == b'\'')
+            && word.len() <= 2
+            && word.iter().all(|c| b"rRbBuUfFtT".contains(c))
+        {
+            return self.string(toks, start, word);
+        }
+        let kind = if word[0].is_ascii_digit() {
+            K::Number
+        } else {
+            K::Name
         };
         self.push(toks, kind, start);
     }
@@ -976,26 +972,26 @@ pub fn extract_with(
     words: Words,
     out: &mut Extracted,
 ) {
-    read(source, notebook, uri_prefixes, Some(words), out);
+    read(source, notebook, uri_prefixes, words, true, out);
 }
 
 /// [`extract`] without skimming any line: what skimming must never change.
 /// Tests and the fuzzer compare the two.
 #[doc(hidden)]
 pub fn extract_unskimmed(source: &str, notebook: bool, uri_prefixes: &[&str], out: &mut Extracted) {
-    read(source, notebook, uri_prefixes, None, out);
+    let words = Words::find(source, uri_prefixes);
+    read(source, notebook, uri_prefixes, words, false, out);
 }
 
-/// Reads a source, skimming lines where `words` allow; `None` reads every
-/// line in full.
+/// Reads a source; with `skim`, skims the lines its `words` allow.
 fn read(
     source: &str,
     notebook: bool,
     uri_prefixes: &[&str],
-    skim: Option<Words>,
+    words: Words,
+    skim: bool,
     out: &mut Extracted,
 ) {
-    let words = skim.unwrap_or_else(|| Words::find(source, uri_prefixes));
     let src = source.strip_prefix('\u{feff}').unwrap_or(source);
     let offset = source.len() - src.len();
     let mut lexer = Lexer {
@@ -1005,7 +1001,7 @@ fn read(
         brackets: Vec::new(),
         fields_open: 0,
         error: None,
-        may_skim: skim.is_some() && !words.uris && !words.calls,
+        may_skim: skim && !words.uris && !words.calls,
         scratch: Vec::new(),
     };
     let mut reader = Reader {

@@ -12,9 +12,8 @@ use crate::signal::{Context, Signal, SignalKind};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use model::{CodesFile, ContextsFile, FrameworksFile, GuidanceFile, PackagesFile, SignalsFile};
-use std::collections::{BTreeMap, BTreeSet};
-
 use rustc_hash::FxHashMap as HashMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 /// The rule files built into the binary, by their path under `rules/`.

@@ -22,10 +22,8 @@ pub fn normalize_dist(name: &str) -> String {
 }
 
 pub struct Packages {
-    defs: Vec<PackageDef>,
-    /// Normalised name → the first def of that name (the one `imports_of`
-    /// reads), found once instead of for every rule.
-    by_name: HashMap<String, usize>,
+    /// Normalised name → the import names of the first def of that name.
+    imports: HashMap<String, Vec<String>>,
     /// Normalised alias (and name) → canonical name.
     canonical: HashMap<String, String>,
     /// Conda package name → canonical PyPI name.
@@ -39,10 +37,9 @@ impl Packages {
         let mut canonical = HashMap::default();
         let mut conda = HashMap::default();
         let mut by_import = HashMap::default();
-        let mut by_name = HashMap::default();
-        for (i, def) in defs.iter().enumerate() {
+        let mut imports = HashMap::default();
+        for def in defs {
             let name = normalize_dist(&def.name);
-            by_name.entry(name.clone()).or_insert(i);
             canonical.insert(name.clone(), name.clone());
             for alias in &def.aliases {
                 canonical.insert(normalize_dist(alias), name.clone());
@@ -53,10 +50,10 @@ impl Packages {
             for module in &def.imports {
                 by_import.insert(module.clone(), name.clone());
             }
+            imports.entry(name).or_insert(def.imports);
         }
         Packages {
-            defs,
-            by_name,
+            imports,
             canonical,
             conda,
             by_import,
@@ -87,8 +84,8 @@ impl Packages {
 
     /// The import names a distribution provides.
     pub fn imports_of(&self, canonical: &str) -> Vec<String> {
-        match self.by_name.get(canonical) {
-            Some(&i) => self.defs[i].imports.clone(),
+        match self.imports.get(canonical) {
+            Some(imports) => imports.clone(),
             None => vec![canonical.replace('-', "_")],
         }
     }
