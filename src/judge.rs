@@ -194,19 +194,18 @@ pub struct UnitInput<'a> {
     pub dependencies: &'a [&'a Signal],
     /// Dependencies declared in this unit or an enclosing one.
     pub declared_scope: &'a [&'a Signal],
-    /// Frameworks imported anywhere in the tree .
-    pub imported: &'a BTreeSet<String>,
     /// Whether this unit or an enclosing one has a dependency manifest, and
     /// all of them could be parsed.
     pub readable_manifest: bool,
 }
 
+/// The unit's findings but FW203, which waits for the whole tree: see
+/// [`unused_dependencies`].
 pub fn findings(input: &UnitInput, rules: &RuleSet) -> Vec<Finding> {
     let mut out = Vec::new();
     guidance_findings(input, rules, &mut out);
     mixed_frameworks(input, rules, &mut out);
     undeclared_frameworks(input, rules, &mut out);
-    unused_dependencies(input, rules, &mut out);
     unguided_framework(input, rules, &mut out);
     out
 }
@@ -379,8 +378,11 @@ fn undeclared_frameworks(input: &UnitInput, rules: &RuleSet, out: &mut Vec<Findi
     }
 }
 
-fn unused_dependencies(input: &UnitInput, rules: &RuleSet, out: &mut Vec<Finding>) {
-    let imported = input.imported;
+/// FW203 for each framework the unit declares, with the framework: the
+/// finding stands if nothing in the whole tree imports it, which is known
+/// only once every unit is read.
+pub fn unused_dependencies(input: &UnitInput, rules: &RuleSet) -> Vec<(String, Finding)> {
+    let mut out = Vec::new();
     let mut reported = BTreeSet::new();
     for s in input.dependencies {
         let dist = rules.packages.canonical_key(&s.key);
@@ -392,21 +394,17 @@ fn unused_dependencies(input: &UnitInput, rules: &RuleSet, out: &mut Vec<Finding
         else {
             continue;
         };
-        if imported.contains(&fw.id) || !reported.insert(dist.to_string()) {
+        if !reported.insert(dist.to_string()) {
             continue;
         }
         let message = format!(
             "`{dist}` is declared but nothing in the tree imports {}",
             fw.name
         );
-        out.push(finding(
-            rules,
-            "FW203",
-            &input.unit.path,
-            &to_evidence(s),
-            message,
-        ));
+        let f = finding(rules, "FW203", &input.unit.path, &to_evidence(s), message);
+        out.push((fw.id.clone(), f));
     }
+    out
 }
 
 /// Whether a signal can change a verdict or a finding: it matches a rule, or

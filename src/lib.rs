@@ -8,6 +8,7 @@ pub mod alloc;
 pub mod app;
 pub mod audit;
 pub mod baseline;
+pub mod close;
 pub mod config;
 pub mod extract;
 pub mod infer;
@@ -108,6 +109,9 @@ pub struct Scan {
     /// Sorted by path, cell, line, column, kind, key.
     pub signals: Vec<Signal>,
     pub diagnostics: Vec<Diagnostic>,
+    /// The signals of files read only through a `-r` include (also among
+    /// `signals`): they count for the unit that includes them.
+    pub included: Vec<Signal>,
     pub stats: Stats,
 }
 
@@ -162,10 +166,12 @@ pub fn scan(settings: &Settings, rules: &RuleSet) -> Result<Scan, Error> {
         .map(|s| (s.path.clone(), s.key.clone()))
         .collect();
     follow_includes(&base, rules, &requirements, includes, &mut |signals, d| {
+        scan.included.extend_from_slice(&signals);
         scan.signals.extend(signals);
         scan.diagnostics.extend(d);
     });
     scan.signals.sort_unstable();
+    scan.included.sort_unstable();
     scan.diagnostics.sort();
     scan.stats.signals_kept = scan.signals.len() as u64;
     scan.stats.phases.push(("extract", started.elapsed()));
@@ -565,7 +571,7 @@ fn follow_includes(
 }
 
 /// `dir/target` normalised; `None` when it leaves the root or is absolute.
-fn join_inside(dir: &str, target: &str) -> Option<String> {
+pub(crate) fn join_inside(dir: &str, target: &str) -> Option<String> {
     if target.starts_with('/') || target.contains("://") {
         return None;
     }
@@ -604,10 +610,12 @@ pub struct Report {
     pub stats: Stats,
 }
 
-/// Runs the whole pipeline. Files are read while the tree is walked and
-/// folded at once into their unit's tally ([`units::Folded`]): no file list
-/// and no signal list is held, so memory stays flat however many files the
-/// tree has. A first, name-only walk finds where units start.
+/// Runs the whole pipeline. A first, name-only walk finds where units
+/// start; then each unit is walked on its own, in path order, its files read
+/// by the pool and folded at once into its [`units::UnitFacts`], and the
+/// unit closed ([`close::Closer`]) as soon as its last file is in. No file
+/// list and no signal list is held, and only the units in flight are: memory
+/// stays flat however many files and units the tree has.
 pub fn check(settings: &Settings, rules: &RuleSet) -> Result<Report, Error> {
     let (paths, base, root) = roots_of(settings)?;
     let excluded = exclude_set(&settings.exclude)?;
@@ -640,147 +648,208 @@ pub fn check(settings: &Settings, rules: &RuleSet) -> Result<Report, Error> {
     stats.phases.push(("walk", started.elapsed()));
 
     let started = std::time::Instant::now();
+    let mut closer = close::Closer::new(rules, &shape, &settings.goals);
+    closer.note(diagnostics);
+    let ordered = std::sync::Mutex::new(InOrder {
+        closer,
+        open: BTreeMap::new(),
+        next: 0,
+    });
     // The walk hands files over a bounded channel to the extracting pool,
     // whose threads have the roomy stacks parsers need (the walker's have
     // the default); the bound keeps the files in flight, and so memory, flat.
-    // Files go in batches: one hand-over (and wake-up) per file cost more
-    // than reading a small one.
-    let (files, found) = std::sync::mpsc::sync_channel::<Vec<FileEntry>>(1024 / HANDED);
-    // One walking thread keeps ahead of the readers; more would only add
-    // allocator arenas (and memory) for the file names they make.
-    let one_walker = WalkOptions {
-        threads: 1,
-        ..settings.walk.clone()
-    };
-    let all = std::thread::scope(|s| {
-        s.spawn(|| {
-            // The receiver only goes away when the scan fails: sends may fail.
-            let hand_over = |(files, batch): (SyncSender<Vec<FileEntry>>, Vec<FileEntry>)| {
-                let _ = files.send(batch);
-            };
-            for p in &paths {
-                walk::visit(
-                    p,
-                    &base,
-                    &one_walker,
-                    &|| (files.clone(), Vec::with_capacity(HANDED)),
-                    &|(files, batch), entry| {
-                        if !excluded.is_match(&entry.rel) {
-                            batch.push(entry);
-                        }
-                        if batch.len() == HANDED {
-                            let _ = files.send(std::mem::take(batch));
-                        }
-                    },
-                    &hand_over,
-                );
-            }
-            drop(files);
-        });
-        // One worker per pool thread, each pulling files until the walk ends
-        // and handing its tallies over to the shared one now and then: a
-        // unit's files go to every worker, and each would otherwise hold a
-        // tally of every unit until the end.
+    // Files go in batches of one unit: one hand-over (and wake-up) per file
+    // cost more than reading a small one.
+    let (files, found) = std::sync::mpsc::sync_channel::<Batch>(1024 / HANDED);
+    let (tree, counts) = std::thread::scope(|s| {
+        s.spawn(|| walk_units(&paths, &base, &shape.roots, settings, &excluded, files));
+        // One worker per pool thread, each pulling batches until the walk
+        // ends and handing each batch's facts to the unit's.
         let found = std::sync::Mutex::new(found);
-        let all = std::sync::Mutex::new(Worker::new(rules, &shape.roots));
+        let done = std::sync::Mutex::new((units::Tree::default(), Stats::default()));
         rayon::scope(|pool| {
             for _ in 0..rayon::current_num_threads() {
                 pool.spawn(|_| {
-                    let mut worker = Worker::new(rules, &shape.roots);
+                    let mut tree = units::Tree::default();
+                    let mut counts = Stats::default();
                     loop {
                         // Not in the loop head: the lock would be held
-                        // while the file is read.
+                        // while the files are read.
                         let next = lock(&found).recv();
                         let Ok(batch) = next else { break };
-                        for entry in &batch {
-                            worker.add(entry, rules);
-                        }
+                        let (facts, diagnostics) =
+                            fold_batch(&batch, rules, &mut tree, &mut counts);
                         if let Some(p) = progress {
-                            p.done.fetch_add(batch.len() as u64, Ordering::Relaxed);
+                            p.done
+                                .fetch_add(batch.files.len() as u64, Ordering::Relaxed);
                         }
-                        if worker.folded.units.len() >= UNITS_HELD {
-                            let full =
-                                std::mem::replace(&mut worker, Worker::new(rules, &shape.roots));
-                            lock(&all).merge(full);
-                        }
+                        lock(&ordered).take(&batch, facts, diagnostics, &shape.roots, &base, rules);
                     }
-                    lock(&all).merge(worker);
+                    let mut all = lock(&done);
+                    all.0.merge(tree);
+                    merge_counts(&mut all.1, counts);
                 });
             }
         });
-        all.into_inner().unwrap_or_else(|p| p.into_inner())
+        done.into_inner().unwrap_or_else(|p| p.into_inner())
     });
-    let Worker {
-        mut folded,
-        diagnostics: found,
-        stats: counts,
-    } = all;
-    diagnostics.extend(found);
+    let closer = ordered
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+        .closer;
     stats.files_read = counts.files_read;
     stats.bytes_read = counts.bytes_read;
     for (reason, n) in counts.skipped {
         *stats.skipped.entry(reason).or_default() += n;
     }
-    let mut includes = std::mem::take(&mut folded.includes);
-    includes.sort();
-    follow_includes(
-        &base,
-        rules,
-        &shape.requirements,
-        includes,
-        &mut |signals, d| {
-            folded.add_signals(judge::essentials(signals, rules));
-            diagnostics.extend(d);
-        },
-    );
-    folded.finish_layout();
-    diagnostics.sort();
-    stats.signals_kept = folded.kept;
     stats.phases.push(("extract", started.elapsed()));
-    Ok(judge_units(
-        root,
-        &shape,
-        folded,
-        diagnostics,
-        stats,
-        settings,
-        rules,
-    ))
+    Ok(closer.finish(root, tree, shape.first.as_deref(), settings, stats))
 }
 
-/// Unit tallies a worker holds before it adds them to the shared ones.
-const UNITS_HELD: usize = 64;
-
-/// One reading thread's share of a check.
-struct Worker<'r, 'x> {
-    folded: units::Folded<'r, 'x>,
-    diagnostics: Vec<Diagnostic>,
-    stats: Stats,
+/// Files of one unit handed to the pool at a time; the unit's last batch
+/// says how many it had.
+struct Batch {
+    unit: usize,
+    files: Vec<FileEntry>,
+    /// The unit's batch count, on its last batch.
+    last: Option<usize>,
 }
 
-impl<'r, 'x> Worker<'r, 'x> {
-    fn new(rules: &'r RuleSet, roots: &'x [String]) -> Self {
-        Worker {
-            folded: units::Folded::new(rules, roots),
-            diagnostics: Vec::new(),
-            stats: Stats::default(),
+/// Walks each unit in turn, in path order, leaving out the folders of the
+/// units inside it, and hands its files over in batches.
+fn walk_units(
+    paths: &[PathBuf],
+    base: &Path,
+    roots: &[String],
+    settings: &Settings,
+    excluded: &globset::GlobSet,
+    tx: SyncSender<Batch>,
+) {
+    let all: std::sync::Arc<[String]> = roots.into();
+    for (unit, root) in roots.iter().enumerate() {
+        let inner = std::sync::Arc::clone(&all);
+        let (here, at) = (root.clone(), base.to_path_buf());
+        let prune: walk::Prune = std::sync::Arc::new(move |dir: &Path| {
+            let rel = walk::relative(dir, &at);
+            rel != here && inner.binary_search(&rel).is_ok()
+        });
+        let mut batch = Vec::with_capacity(HANDED);
+        let mut sent = 0;
+        for start in unit_starts(paths, base, roots, root) {
+            walk::visit_pruned(&start, base, &settings.walk, prune.clone(), &mut |entry| {
+                if excluded.is_match(&entry.rel) {
+                    return;
+                }
+                batch.push(entry);
+                if batch.len() == HANDED {
+                    let files = std::mem::replace(&mut batch, Vec::with_capacity(HANDED));
+                    // The receiver only goes away when the scan fails.
+                    let _ = tx.send(Batch {
+                        unit,
+                        files,
+                        last: None,
+                    });
+                    sent += 1;
+                }
+            });
+        }
+        let _ = tx.send(Batch {
+            unit,
+            files: batch,
+            last: Some(sent + 1),
+        });
+    }
+}
+
+/// Where to walk for the unit at `root`: the given paths it is the deepest
+/// unit holding, and its own folder inside any other given path.
+fn unit_starts(paths: &[PathBuf], base: &Path, roots: &[String], root: &str) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for p in paths {
+        let given = walk::relative(p, base);
+        let owner = match roots.binary_search(&given) {
+            Ok(k) => roots[k].as_str(),
+            Err(_) => infer::unit_of(&given, roots),
+        };
+        if owner == root {
+            out.push(p.clone());
+        } else if given == "." {
+            out.push(p.join(root));
+        } else if let Some(rest) = root
+            .strip_prefix(given.as_str())
+            .and_then(|r| r.strip_prefix('/'))
+        {
+            out.push(p.join(rest));
         }
     }
+    out
+}
 
-    fn add(&mut self, entry: &FileEntry, rules: &RuleSet) {
-        let keep = |signals| judge::essentials(signals, rules);
+/// Extracts one batch: the facts of its unit, and its diagnostics.
+fn fold_batch<'r>(
+    batch: &Batch,
+    rules: &'r RuleSet,
+    tree: &mut units::Tree<'r>,
+    counts: &mut Stats,
+) -> (units::UnitFacts<'r>, Vec<Diagnostic>) {
+    let mut facts = units::UnitFacts::default();
+    let mut diagnostics = Vec::new();
+    let keep = |signals| judge::essentials(signals, rules);
+    for entry in &batch.files {
         let r = extract_entry(entry, rules, Some(&keep));
-        count_file(&mut self.stats, &r);
-        self.diagnostics.extend(r.diagnostics);
-        self.folded.note_file(&entry.rel, entry.kind);
-        self.folded.add_signals(judge::essentials(r.signals, rules));
+        count_file(counts, &r);
+        diagnostics.extend(r.diagnostics);
+        facts.note_file(&entry.rel, entry.kind);
+        facts.add_signals(judge::essentials(r.signals, rules), tree, rules);
     }
+    (facts, diagnostics)
+}
 
-    fn merge(&mut self, other: Worker<'r, 'x>) {
-        self.folded.merge(other.folded);
-        self.diagnostics.extend(other.diagnostics);
-        merge_counts(&mut self.stats, other.stats);
+/// Units with files still in the pool, and the next unit to close: units
+/// are closed in path order, each once its last batch is in.
+struct InOrder<'r, 'x> {
+    closer: close::Closer<'r, 'x>,
+    /// Unit → (facts so far, batches in, batches in all once known).
+    open: BTreeMap<usize, (units::UnitFacts<'r>, usize, Option<usize>)>,
+    next: usize,
+}
+
+impl<'r, 'x> InOrder<'r, 'x> {
+    fn take(
+        &mut self,
+        batch: &Batch,
+        facts: units::UnitFacts<'r>,
+        diagnostics: Vec<Diagnostic>,
+        roots: &'x [String],
+        base: &Path,
+        rules: &'r RuleSet,
+    ) {
+        self.closer.note(diagnostics);
+        let open = self.open.entry(batch.unit).or_default();
+        open.0.merge(facts);
+        open.1 += 1;
+        open.2 = open.2.or(batch.last);
+        let mut read = |rel: &str| read_include(base, rel, rules);
+        while let Some((_, got, Some(all))) = self.open.get(&self.next)
+            && got == all
+        {
+            let (facts, _, _) = self.open.remove(&self.next).expect("just seen");
+            self.closer.close(&roots[self.next], facts, &mut read);
+            self.next += 1;
+        }
     }
+}
+
+/// An included requirements file, read and pruned as a check prunes.
+fn read_include(base: &Path, rel: &str, rules: &RuleSet) -> Option<(Vec<Signal>, Vec<Diagnostic>)> {
+    let path = base.join(rel);
+    let regular = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file());
+    if !regular {
+        return None;
+    }
+    let bytes = read_capped(&path, FileKind::Requirements.size_cap()).ok()?;
+    let out = extract::extract_file(rel, FileKind::Requirements, &bytes, rules);
+    Some((judge::essentials(out.signals, rules), out.diagnostics))
 }
 
 /// Infers and judges a finished scan: the same report a check gives,
@@ -795,120 +864,37 @@ pub fn analyse(scan: Scan, settings: &Settings, rules: &RuleSet) -> Report {
     for f in &scan.files {
         folded.note_file(&f.rel, f.kind);
     }
-    for file in scan.signals.chunk_by(|a, b| a.path == b.path) {
-        folded.add_signals(file.to_vec());
+    // Signals of files an include reached are the includer's.
+    let mut included: BTreeMap<&str, Vec<Signal>> = BTreeMap::new();
+    for s in &scan.included {
+        included.entry(&s.path).or_default().push(s.clone());
     }
-    folded.finish_layout();
-    let mut stats = scan.stats;
-    stats.signals_kept = folded.kept;
-    judge_units(
+    for file in scan.signals.chunk_by(|a, b| a.path == b.path) {
+        let walked = file
+            .iter()
+            .filter(|s| scan.included.binary_search(s).is_err());
+        folded.add_signals(walked.cloned().collect());
+    }
+    let mut closer = close::Closer::new(rules, &shape, &settings.goals);
+    closer.note(scan.diagnostics);
+    let mut read = |rel: &str| included.get(rel).map(|s| (s.clone(), Vec::new()));
+    for root in &shape.roots {
+        let facts = folded.units.remove(root.as_str()).unwrap_or_default();
+        closer.close(root, facts, &mut read);
+    }
+    let tree = std::mem::take(&mut folded.tree);
+    closer.finish(
         scan.root,
-        &shape,
-        folded,
-        scan.diagnostics,
-        stats,
+        tree,
+        shape.first.as_deref(),
         settings,
-        rules,
+        scan.stats,
     )
 }
-
-/// Infers each unit from its tally and judges it.
-fn judge_units(
-    root: String,
-    shape: &units::Shape,
-    folded: units::Folded,
-    diagnostics: Vec<Diagnostic>,
-    mut stats: Stats,
-    settings: &Settings,
-    rules: &RuleSet,
-) -> Report {
-    let started = std::time::Instant::now();
-    let roots = &shape.roots;
-    let manifests = ManifestState::new(&shape.manifests, &diagnostics, roots);
-    let rollup = folded.rollup.finish(".", rules, &settings.goals);
-    let mut facts = Vec::new();
-    let mut units = Vec::new();
-    for (root, mut unit) in folded.units {
-        let tally = std::mem::take(&mut unit.tally);
-        units.push(tally.finish(root, rules, &settings.goals));
-        facts.push(unit);
-    }
-    let mut verdicts: Vec<Option<Verdict>> = vec![None; units.len()];
-    let mut findings = Vec::new();
-    for (i, (unit, own)) in units.iter().zip(&facts).enumerate() {
-        let enclosing = enclosing_roots(roots, &unit.path);
-        // A unit without goal evidence of its own is judged on the goals of
-        // the nearest enclosing unit that has some.
-        // Units are sorted by path, as the roots are.
-        let unit_at = |r: &str| units.binary_search_by(|u| u.path.as_str().cmp(r)).ok();
-        let goals = enclosing
-            .iter()
-            .filter_map(|r| unit_at(r).map(|k| &units[k]))
-            .find(|u| !u.goals.is_empty());
-        let declared_scope: Vec<&Signal> = enclosing
-            .iter()
-            .filter_map(|r| unit_at(r))
-            .flat_map(|i| facts[i].dependencies())
-            // Python code is declared in Python manifests only (a C++ header
-            // or a Gradle line says nothing about `import torch`).
-            .filter(|s| s.key.starts_with("pypi:") || s.key.starts_with("conda:"))
-            .collect();
-        let input = judge::UnitInput {
-            unit,
-            goals,
-            required: &own.required(),
-            dependencies: &own.dependencies(),
-            declared_scope: &declared_scope,
-            imported: &folded.imported,
-            readable_manifest: manifests.readable_in(&enclosing),
-        };
-        findings.extend(judge::findings(&input, rules));
-        if unit.frameworks.is_empty() && unit.goals.is_empty() {
-            // Nothing to report for a unit with no ML evidence (a docs folder).
-            continue;
-        }
-        verdicts[i] = Some(judge::verdict(unit, goals, rules));
-    }
-    // Moved, not copied: a monorepo's units hold thousands of evidence lines.
-    let projects: Vec<Project> = units
-        .into_iter()
-        .zip(verdicts)
-        .filter_map(|(analysis, v)| v.map(|verdict| Project { analysis, verdict }))
-        .collect();
-    let first = shape.first.as_deref();
-    findings.extend(judge::tree_findings(&rollup, first, rules));
-    findings.extend(judge::declared_goal_findings(
-        &rollup,
-        settings.goals_at.as_ref(),
-        first,
-        rules,
-    ));
-    findings.extend(
-        diagnostics
-            .iter()
-            .map(|d| diagnostic_finding(d, roots, rules)),
-    );
-    findings.sort_by(|a, b| {
-        (&a.path, a.cell, a.line, a.column, &a.code, &a.project)
-            .cmp(&(&b.path, b.cell, b.line, b.column, &b.code, &b.project))
-    });
-    findings.dedup();
-    let verdict = judge::verdict(&rollup, Some(&rollup), rules);
-    stats.phases.push(("analyse", started.elapsed()));
-    Report {
-        root,
-        rollup,
-        verdict,
-        projects,
-        findings,
-        stats,
-    }
-}
-
 /// Unit roots containing `unit`, deepest (the unit itself) first. Each
 /// ancestor folder is looked up by binary search in the sorted roots: a
 /// scan of all roots per unit was quadratic (22 s for 35,000 units).
-fn enclosing_roots<'r>(roots: &'r [String], unit: &str) -> Vec<&'r str> {
+pub(crate) fn enclosing_roots<'r>(roots: &'r [String], unit: &str) -> Vec<&'r str> {
     debug_assert!(roots.is_sorted());
     let mut out = Vec::new();
     let mut end = unit.len();
@@ -928,32 +914,7 @@ fn enclosing_roots<'r>(roots: &'r [String], unit: &str) -> Vec<&'r str> {
     out
 }
 
-/// Which units have dependency manifests, and which have one that could not
-/// be parsed (it may declare anything, so FW202 stays quiet there).
-struct ManifestState<'r> {
-    with_manifest: BTreeSet<&'r str>,
-    broken: BTreeSet<&'r str>,
-}
-
-impl<'r> ManifestState<'r> {
-    fn new(manifests: &BTreeSet<String>, diagnostics: &[Diagnostic], roots: &'r [String]) -> Self {
-        ManifestState {
-            with_manifest: manifests.iter().map(|m| infer::unit_of(m, roots)).collect(),
-            broken: diagnostics
-                .iter()
-                .filter(|d| manifests.contains(&d.path) && d.code != "FW003")
-                .map(|d| infer::unit_of(&d.path, roots))
-                .collect(),
-        }
-    }
-
-    fn readable_in(&self, units: &[&str]) -> bool {
-        units.iter().any(|u| self.with_manifest.contains(u))
-            && !units.iter().any(|u| self.broken.contains(u))
-    }
-}
-
-fn diagnostic_finding(d: &Diagnostic, roots: &[String], rules: &RuleSet) -> Finding {
+pub(crate) fn diagnostic_finding(d: &Diagnostic, roots: &[String], rules: &RuleSet) -> Finding {
     let doc = rules.code(d.code);
     Finding {
         code: d.code.to_string(),

@@ -1,8 +1,9 @@
 //! What a check keeps of the files it reads, unit by unit, as it reads them:
 //! a [`Tally`] per unit and for the whole tree, and the few signals the
 //! judge reads (declarations, the first required import of each framework,
-//! includes). Memory follows the units and the evidence shown, not the
-//! files: a tree of a million files is folded like one of a thousand.
+//! includes). A unit's facts live until the unit is closed
+//! ([`crate::close`]): a tree of a million files is folded like one of a
+//! thousand.
 
 use crate::infer::{self, SmallMap, Tally};
 use crate::judge;
@@ -68,6 +69,24 @@ fn keep_earliest(kept: &mut Option<String>, rel: &str) {
     }
 }
 
+/// What the whole tree shows beside its units: every file's evidence in one
+/// tally, and the frameworks imported anywhere (FW203).
+#[derive(Debug, Default)]
+pub struct Tree<'r> {
+    pub rollup: Tally<'r>,
+    pub imported: BTreeSet<String>,
+    /// Signals folded (after a check's pruning).
+    pub kept: u64,
+}
+
+impl<'r> Tree<'r> {
+    pub fn merge(&mut self, other: Tree<'r>) {
+        self.rollup.merge(other.rollup);
+        self.imported.extend(other.imported);
+        self.kept += other.kept;
+    }
+}
+
 /// What one unit showed.
 #[derive(Debug, Default)]
 pub struct UnitFacts<'r> {
@@ -76,6 +95,12 @@ pub struct UnitFacts<'r> {
     required: SmallMap<String, Signal>,
     /// Every declared dependency.
     dependencies: Vec<Signal>,
+    /// `-r` includes: (requirements file, included path).
+    pub includes: Vec<(String, String)>,
+    /// The unit's first notebook, and whether it has Python modules.
+    layout: (Option<String>, bool),
+    /// Signals folded into this unit.
+    pub kept: u64,
 }
 
 impl<'r> UnitFacts<'r> {
@@ -95,12 +120,66 @@ impl<'r> UnitFacts<'r> {
         out
     }
 
-    fn merge(&mut self, other: UnitFacts<'r>) {
+    /// Notes a file's kind for the unit's layout (notebooks-only units).
+    pub fn note_file(&mut self, rel: &str, kind: FileKind) {
+        match kind {
+            FileKind::Python => self.layout.1 = true,
+            FileKind::Notebook => keep_earliest(&mut self.layout.0, rel),
+            _ => {}
+        }
+    }
+
+    /// Folds the signals of one file, in scan order, into this unit and
+    /// the tree.
+    pub fn add_signals(&mut self, signals: Vec<Signal>, tree: &mut Tree<'r>, rules: &'r RuleSet) {
+        if signals.is_empty() {
+            return;
+        }
+        self.kept += signals.len() as u64;
+        tree.kept += signals.len() as u64;
+        self.tally.add_file(&signals, rules);
+        tree.rollup.add_file(&signals, rules);
+        for s in signals {
+            if judge::is_import(&s) {
+                tree.imported.extend(judge::used_through(&s, rules));
+            }
+            match s.kind {
+                SignalKind::Dependency => self.dependencies.push(s),
+                SignalKind::Include => self.includes.push((s.path, s.key)),
+                _ if judge::is_required_import(&s) => {
+                    for fw in judge::frameworks_of(&s, rules) {
+                        self.keep_required(fw, s.clone());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The layout signal of a unit whose files are all in: a unit with
+    /// notebooks and no Python modules. It counts on its own, beside the
+    /// signals of the notebook it points at.
+    pub fn layout_signal(&mut self) -> Option<Signal> {
+        let (notebook, modules) = std::mem::take(&mut self.layout);
+        let path = notebook.filter(|_| !modules)?;
+        let mut s = Signal::new(SignalKind::Layout, "notebooks-only", 1, 1);
+        s.path = path;
+        Some(s)
+    }
+
+    /// Adds what another part of the unit's files showed.
+    pub fn merge(&mut self, other: UnitFacts<'r>) {
         self.tally.merge(other.tally);
         for (fw, s) in other.required {
             self.keep_required(fw, s);
         }
         self.dependencies.extend(other.dependencies);
+        self.includes.extend(other.includes);
+        self.layout.1 |= other.layout.1;
+        if let Some(n) = &other.layout.0 {
+            keep_earliest(&mut self.layout.0, n);
+        }
+        self.kept += other.kept;
     }
 
     fn keep_required(&mut self, fw: String, s: Signal) {
@@ -113,20 +192,12 @@ impl<'r> UnitFacts<'r> {
     }
 }
 
-/// The files folded so far, by unit. `'x` is the walk's [`Shape`].
+/// Files folded by unit, in any order. `'x` is the walk's [`Shape`].
 pub struct Folded<'r, 'x> {
     rules: &'r RuleSet,
     roots: &'x [String],
     pub units: BTreeMap<&'x str, UnitFacts<'r>>,
-    pub rollup: Tally<'r>,
-    /// Frameworks imported anywhere (FW203: a declaration nothing uses).
-    pub imported: BTreeSet<String>,
-    /// `-r` includes: (requirements file, included path).
-    pub includes: Vec<(String, String)>,
-    /// Unit → (its first notebook, whether it has Python modules).
-    layout: BTreeMap<&'x str, (Option<String>, bool)>,
-    /// Signals folded (after a check's pruning).
-    pub kept: u64,
+    pub tree: Tree<'r>,
 }
 
 impl<'r, 'x> Folded<'r, 'x> {
@@ -135,25 +206,19 @@ impl<'r, 'x> Folded<'r, 'x> {
             rules,
             roots,
             units: BTreeMap::new(),
-            rollup: Tally::default(),
-            imported: BTreeSet::new(),
-            includes: Vec::new(),
-            layout: BTreeMap::new(),
-            kept: 0,
+            tree: Tree::default(),
         }
     }
 
-    /// Notes a file's kind for the unit's layout (notebooks-only units).
-    pub fn note_file(&mut self, rel: &str, kind: FileKind) {
-        if !matches!(kind, FileKind::Notebook | FileKind::Python) {
-            return;
-        }
+    fn unit(&mut self, rel: &str) -> &mut UnitFacts<'r> {
         let unit = infer::unit_of(rel, self.roots);
-        let entry = self.layout.entry(unit).or_default();
-        if kind == FileKind::Python {
-            entry.1 = true;
-        } else {
-            keep_earliest(&mut entry.0, rel);
+        self.units.entry(unit).or_default()
+    }
+
+    /// Notes a file's kind for its unit's layout.
+    pub fn note_file(&mut self, rel: &str, kind: FileKind) {
+        if matches!(kind, FileKind::Notebook | FileKind::Python) {
+            self.unit(rel).note_file(rel, kind);
         }
     }
 
@@ -162,58 +227,8 @@ impl<'r, 'x> Folded<'r, 'x> {
         let Some(first) = signals.first() else {
             return;
         };
-        self.kept += signals.len() as u64;
         let unit = infer::unit_of(&first.path, self.roots);
         let facts = self.units.entry(unit).or_default();
-        facts.tally.add_file(&signals, self.rules);
-        self.rollup.add_file(&signals, self.rules);
-        for s in signals {
-            if judge::is_import(&s) {
-                self.imported.extend(judge::used_through(&s, self.rules));
-            }
-            match s.kind {
-                SignalKind::Dependency => facts.dependencies.push(s),
-                SignalKind::Include => self.includes.push((s.path, s.key)),
-                _ if judge::is_required_import(&s) => {
-                    for fw in judge::frameworks_of(&s, self.rules) {
-                        facts.keep_required(fw, s.clone());
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-
-    /// Adds what another thread folded.
-    pub fn merge(&mut self, other: Folded<'r, 'x>) {
-        for (unit, facts) in other.units {
-            self.units.entry(unit).or_default().merge(facts);
-        }
-        self.rollup.merge(other.rollup);
-        self.imported.extend(other.imported);
-        self.includes.extend(other.includes);
-        for (unit, (notebook, modules)) in other.layout {
-            let mine = self.layout.entry(unit).or_default();
-            mine.1 |= modules;
-            if let Some(n) = &notebook {
-                keep_earliest(&mut mine.0, n);
-            }
-        }
-        self.kept += other.kept;
-    }
-
-    /// Folds the layout facts of each unit (a unit with notebooks and no
-    /// Python modules), once every file is in. A layout signal counts on its
-    /// own, beside the signals of the notebook it points at.
-    pub fn finish_layout(&mut self) {
-        let layout = std::mem::take(&mut self.layout);
-        for (notebook, modules) in layout.into_values() {
-            let Some(path) = notebook.filter(|_| !modules) else {
-                continue;
-            };
-            let mut s = Signal::new(SignalKind::Layout, "notebooks-only", 1, 1);
-            s.path = path;
-            self.add_signals(vec![s]);
-        }
+        facts.add_signals(signals, &mut self.tree, self.rules);
     }
 }

@@ -321,28 +321,8 @@ pub fn visit<S: Send>(
     each: &(dyn Fn(&mut S, FileEntry) + Sync),
     finish: &(dyn Fn(S) + Sync),
 ) -> WalkResult {
-    let mut builder = WalkBuilder::new(root);
-    builder
-        .follow_links(false)
-        .hidden(false)
-        .threads(opts.threads)
-        .require_git(false)
-        .git_global(false)
-        .ignore(!opts.no_ignore)
-        .git_ignore(!opts.no_ignore)
-        .git_exclude(!opts.no_ignore)
-        .parents(!opts.no_ignore);
-    if !opts.no_ignore {
-        builder.add_custom_ignore_filename(".fwlintignore");
-    }
-    let hidden = opts.hidden;
-    builder.filter_entry(move |e| {
-        let name = e.file_name().to_string_lossy();
-        if e.depth() == 0 || !name.starts_with('.') {
-            return true;
-        }
-        name != ".git" && (hidden || SIGNAL_DOTFILES.contains(&name.as_ref()))
-    });
+    let mut builder = builder(root, opts, None);
+    builder.threads(opts.threads);
     let out = Mutex::new(WalkResult::default());
     builder.build_parallel().run(|| {
         let out = &out;
@@ -386,6 +366,68 @@ pub fn visit<S: Send>(
     let mut result = out.into_inner().unwrap_or_else(|p| p.into_inner());
     result.errors.sort();
     result
+}
+
+/// Folders a walk does not enter, by the full path the walker gives.
+pub type Prune = std::sync::Arc<dyn Fn(&Path) -> bool + Send + Sync>;
+
+/// The walker every walk uses: ignore files honoured unless `no_ignore`,
+/// links never followed, `.git` and (unless `hidden`) other dot-names left
+/// out but for those that carry signals, and folders `prune` names not
+/// entered.
+fn builder(root: &Path, opts: &WalkOptions, prune: Option<Prune>) -> WalkBuilder {
+    let mut builder = WalkBuilder::new(root);
+    builder
+        .follow_links(false)
+        .hidden(false)
+        .require_git(false)
+        .git_global(false)
+        .ignore(!opts.no_ignore)
+        .git_ignore(!opts.no_ignore)
+        .git_exclude(!opts.no_ignore)
+        .parents(!opts.no_ignore);
+    if !opts.no_ignore {
+        builder.add_custom_ignore_filename(".fwlintignore");
+    }
+    let hidden = opts.hidden;
+    builder.filter_entry(move |e| {
+        if e.depth() == 0 {
+            return true;
+        }
+        let name = e.file_name().to_string_lossy();
+        if name.starts_with('.')
+            && (name == ".git" || !(hidden || SIGNAL_DOTFILES.contains(&name.as_ref())))
+        {
+            return false;
+        }
+        let dir = e.file_type().is_some_and(|t| t.is_dir());
+        !(dir && prune.as_ref().is_some_and(|p| p(e.path())))
+    });
+    builder
+}
+
+/// Walks `root` on this thread, in no set order, handing each regular file
+/// to `each`; folders `prune` names are not entered. Errors and files passed
+/// over are left to the walk that found the folders first.
+pub fn visit_pruned(
+    root: &Path,
+    base: &Path,
+    opts: &WalkOptions,
+    prune: Prune,
+    each: &mut dyn FnMut(FileEntry),
+) {
+    for entry in builder(root, opts, Some(prune)).build() {
+        let Ok(e) = entry else { continue };
+        if !e.file_type().is_some_and(|t| t.is_file()) {
+            continue;
+        }
+        let rel = relative(e.path(), base);
+        each(FileEntry {
+            kind: classify(&rel),
+            rel,
+            path: e.into_path(),
+        });
+    }
 }
 
 /// A walking thread's state, handed over when the walker drops the

@@ -1,0 +1,282 @@
+//! Closes units one at a time, in path order, as soon as all their files are
+//! in: infers each, judges it and keeps only its report entry, its findings
+//! and what the units inside it need (its goals and Python declarations).
+//! A unit's enclosing units sort before it, so they are always closed first;
+//! memory follows the depth of the tree, not its size.
+
+use crate::infer::{self, UnitAnalysis};
+use crate::judge::{self, Finding};
+use crate::ruleset::{Goal, RuleSet};
+use crate::signal::{Diagnostic, Signal, SignalKind};
+use crate::units::{Tree, UnitFacts};
+use crate::{Project, Stats};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Reads an included requirements file: its path relative to the root and
+/// what it gave, or `None` when it cannot be read (or is not to be).
+pub type Include<'a> = dyn FnMut(&str) -> Option<(Vec<Signal>, Vec<Diagnostic>)> + 'a;
+
+/// Included files read at most, over the whole check.
+const INCLUDES_READ: usize = 256;
+
+/// What a closed unit leaves for the units inside it.
+struct Enclosing {
+    path: String,
+    /// Its own goals, if it shows any (the path and goals only).
+    goals: Option<UnitAnalysis>,
+    /// Its Python and conda declarations, in scan order.
+    declared: Vec<Signal>,
+}
+
+pub struct Closer<'r, 'x> {
+    rules: &'r RuleSet,
+    roots: &'x [String],
+    declared_goals: &'x [Goal],
+    /// Walked requirements files: an include of one is not read again.
+    requirements: &'x BTreeSet<String>,
+    with_manifest: BTreeSet<&'x str>,
+    broken: BTreeSet<&'x str>,
+    manifests: &'x BTreeSet<String>,
+    enclosing: Vec<Enclosing>,
+    /// Included files read so far, by path: each is read once.
+    included: BTreeMap<String, Option<Vec<Signal>>>,
+    /// What included and layout signals add to the tree.
+    pub tree: Tree<'r>,
+    pub projects: Vec<Project>,
+    pub findings: Vec<Finding>,
+    /// FW203 findings, each with the framework whose import would void it.
+    unused: Vec<(String, Finding)>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl<'r, 'x> Closer<'r, 'x> {
+    pub fn new(
+        rules: &'r RuleSet,
+        shape: &'x crate::units::Shape,
+        declared_goals: &'x [Goal],
+    ) -> Self {
+        let roots = &shape.roots;
+        Closer {
+            rules,
+            roots,
+            declared_goals,
+            requirements: &shape.requirements,
+            with_manifest: shape
+                .manifests
+                .iter()
+                .map(|m| infer::unit_of(m, roots))
+                .collect(),
+            broken: BTreeSet::new(),
+            manifests: &shape.manifests,
+            enclosing: Vec::new(),
+            included: BTreeMap::new(),
+            tree: Tree::default(),
+            projects: Vec::new(),
+            findings: Vec::new(),
+            unused: Vec::new(),
+            diagnostics: Vec::new(),
+        }
+    }
+
+    /// Takes diagnostics in as they come; a manifest that could not be
+    /// parsed may declare anything, so FW202 stays quiet in its unit.
+    pub fn note(&mut self, diagnostics: Vec<Diagnostic>) {
+        for d in &diagnostics {
+            if d.code != "FW003" && self.manifests.contains(&d.path) {
+                self.broken.insert(infer::unit_of(&d.path, self.roots));
+            }
+        }
+        self.diagnostics.extend(diagnostics);
+    }
+
+    /// Closes the unit at `path`, whose files are all folded in `facts`.
+    pub fn close(&mut self, path: &'x str, mut facts: UnitFacts<'r>, read: &mut Include) {
+        self.follow_includes(&mut facts, read);
+        if let Some(s) = facts.layout_signal() {
+            facts.add_signals(vec![s], &mut self.tree, self.rules);
+        }
+        // Units whose folder the walk has left: none of the rest is inside.
+        self.enclosing
+            .retain(|e| infer::is_inside(path, &e.path) || *path < *format!("{}/", e.path));
+        if facts.kept == 0 {
+            return;
+        }
+        let tally = std::mem::take(&mut facts.tally);
+        let unit = tally.finish(path, self.rules, self.declared_goals);
+        self.judge(&unit, &facts);
+        self.enclosing.push(Enclosing {
+            path: path.to_string(),
+            goals: (!unit.goals.is_empty()).then(|| UnitAnalysis {
+                path: unit.path.clone(),
+                goals: unit.goals.clone(),
+                ..UnitAnalysis::default()
+            }),
+            declared: facts
+                .dependencies()
+                .into_iter()
+                .filter(|s| python_declaration(s))
+                .cloned()
+                .collect(),
+        });
+        if unit.frameworks.is_empty() && unit.goals.is_empty() {
+            // Nothing to report for a unit with no ML evidence (a docs folder).
+            return;
+        }
+        let goals = self.goals_for(&unit);
+        let verdict = judge::verdict(&unit, goals, self.rules);
+        self.projects.push(Project {
+            analysis: unit,
+            verdict,
+        });
+    }
+
+    /// Closed units enclosing the unit at `path`, nearest first.
+    fn enclosing_of<'a>(&'a self, path: &'a str) -> impl Iterator<Item = &'a Enclosing> {
+        self.enclosing
+            .iter()
+            .rev()
+            .filter(move |e| e.path != path && infer::is_inside(path, &e.path))
+    }
+
+    /// The goals a unit is judged on: its own, or the nearest enclosing
+    /// unit's when it has none.
+    fn goals_for<'a>(&'a self, unit: &'a UnitAnalysis) -> Option<&'a UnitAnalysis> {
+        if !unit.goals.is_empty() {
+            return Some(unit);
+        }
+        self.enclosing_of(&unit.path).find_map(|e| e.goals.as_ref())
+    }
+
+    fn judge(&mut self, unit: &UnitAnalysis, own: &UnitFacts) {
+        let goals = self.goals_for(unit);
+        let own_declared = own.dependencies();
+        // Python code is declared in Python manifests only (a C++ header or
+        // a Gradle line says nothing about `import torch`).
+        let declared_scope: Vec<&Signal> = own_declared
+            .iter()
+            .copied()
+            .filter(|s| python_declaration(s))
+            .chain(self.enclosing_of(&unit.path).flat_map(|e| &e.declared))
+            .collect();
+        let enclosing = crate::enclosing_roots(self.roots, &unit.path);
+        let readable_manifest = enclosing.iter().any(|u| self.with_manifest.contains(u))
+            && !enclosing.iter().any(|u| self.broken.contains(u));
+        let input = judge::UnitInput {
+            unit,
+            goals,
+            required: &own.required(),
+            dependencies: &own_declared,
+            declared_scope: &declared_scope,
+            readable_manifest,
+        };
+        let found = judge::findings(&input, self.rules);
+        let unused = judge::unused_dependencies(&input, self.rules);
+        self.findings.extend(found);
+        self.unused.extend(unused);
+    }
+
+    /// `-r other.txt` includes of the unit's requirements files: included
+    /// files the walk did not already classify as requirements count as
+    /// the unit's own declarations, as long as they stay inside the root.
+    fn follow_includes(&mut self, facts: &mut UnitFacts<'r>, read: &mut Include) {
+        let mut pending = std::mem::take(&mut facts.includes);
+        pending.sort();
+        pending.reverse();
+        let mut done = BTreeSet::new();
+        while let Some((from, target)) = pending.pop() {
+            let Some(rel) = crate::join_inside(infer::parent_dir(&from), &target) else {
+                continue;
+            };
+            if self.requirements.contains(&rel) || !done.insert(rel.clone()) {
+                continue;
+            }
+            let Some((signals, first)) = self.included_file(&rel, read) else {
+                continue;
+            };
+            for s in signals.iter().filter(|s| s.kind == SignalKind::Include) {
+                pending.push((rel.clone(), s.key.clone()));
+            }
+            // Its own includes are followed here, not again by the unit.
+            let mine = facts.includes.len();
+            // The tree counts each file once, whichever units include it.
+            let mut again = Tree::default();
+            let tree = if first { &mut self.tree } else { &mut again };
+            facts.add_signals(signals, tree, self.rules);
+            facts.includes.truncate(mine);
+        }
+    }
+
+    /// An included file's signals, read the first time it is asked for
+    /// (then `true`).
+    fn included_file(&mut self, rel: &str, read: &mut Include) -> Option<(Vec<Signal>, bool)> {
+        if let Some(known) = self.included.get(rel) {
+            return known.clone().map(|s| (s, false));
+        }
+        if self.included.len() >= INCLUDES_READ {
+            return None;
+        }
+        let got = read(rel).map(|(signals, diagnostics)| {
+            self.note(diagnostics);
+            signals
+        });
+        self.included.insert(rel.to_string(), got.clone());
+        got.map(|s| (s, true))
+    }
+
+    /// The report, once every unit is closed: FW203 where nothing in the
+    /// tree imports the framework, the tree's own findings, diagnostics.
+    pub fn finish(
+        mut self,
+        root: String,
+        tree: Tree<'r>,
+        first: Option<&str>,
+        settings: &crate::Settings,
+        mut stats: Stats,
+    ) -> crate::Report {
+        let started = std::time::Instant::now();
+        self.tree.merge(tree);
+        let rules = self.rules;
+        let rollup = self.tree.rollup.finish(".", rules, &settings.goals);
+        let imported = &self.tree.imported;
+        let mut findings = self.findings;
+        findings.extend(
+            self.unused
+                .into_iter()
+                .filter(|(fw, _)| !imported.contains(fw))
+                .map(|(_, f)| f),
+        );
+        findings.extend(judge::tree_findings(&rollup, first, rules));
+        findings.extend(judge::declared_goal_findings(
+            &rollup,
+            settings.goals_at.as_ref(),
+            first,
+            rules,
+        ));
+        self.diagnostics.sort();
+        findings.extend(
+            self.diagnostics
+                .iter()
+                .map(|d| crate::diagnostic_finding(d, self.roots, rules)),
+        );
+        findings.sort_by(|a, b| {
+            (&a.path, a.cell, a.line, a.column, &a.code, &a.project)
+                .cmp(&(&b.path, b.cell, b.line, b.column, &b.code, &b.project))
+        });
+        findings.dedup();
+        let verdict = judge::verdict(&rollup, Some(&rollup), rules);
+        stats.signals_kept = self.tree.kept;
+        stats.phases.push(("analyse", started.elapsed()));
+        crate::Report {
+            root,
+            rollup,
+            verdict,
+            projects: self.projects,
+            findings,
+            stats,
+        }
+    }
+}
+
+fn python_declaration(s: &Signal) -> bool {
+    s.key.starts_with("pypi:") || s.key.starts_with("conda:")
+}
