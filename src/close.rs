@@ -42,7 +42,7 @@ pub struct Closer<'r, 'x> {
     included: BTreeMap<String, Option<Vec<Signal>>>,
     /// What included and layout signals add to the tree.
     pub tree: Tree<'r>,
-    pub projects: Vec<Project>,
+    pub projects: crate::projects::Projects,
     pub findings: Vec<Finding>,
     /// FW203 findings, each with the framework whose import would void it.
     unused: Vec<(String, Finding)>,
@@ -54,6 +54,7 @@ impl<'r, 'x> Closer<'r, 'x> {
         rules: &'r RuleSet,
         shape: &'x crate::units::Shape,
         declared_goals: &'x [Goal],
+        projects: crate::projects::Projects,
     ) -> Self {
         let roots = &shape.roots;
         Closer {
@@ -71,7 +72,7 @@ impl<'r, 'x> Closer<'r, 'x> {
             enclosing: Vec::new(),
             included: BTreeMap::new(),
             tree: Tree::default(),
-            projects: Vec::new(),
+            projects,
             findings: Vec::new(),
             unused: Vec::new(),
             diagnostics: Vec::new(),

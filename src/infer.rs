@@ -14,7 +14,7 @@ use crate::walk::FileKind;
 use std::collections::BTreeMap;
 
 /// One piece of evidence behind a framework or a goal.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Evidence {
     /// How the signal reads, e.g. `import torch.nn`, `pypi:torch`.
     pub signal: String,
@@ -42,7 +42,7 @@ impl Evidence {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FrameworkUse {
     pub id: String,
     pub score: f64,
@@ -50,7 +50,7 @@ pub struct FrameworkUse {
     pub evidence: Vec<Evidence>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GoalScore {
     pub goal: Goal,
     pub score: f64,
@@ -61,7 +61,7 @@ pub struct GoalScore {
 }
 
 /// What one project unit (or the whole tree) shows.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct UnitAnalysis {
     /// `.` for the root, else the unit's folder.
     pub path: String,

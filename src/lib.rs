@@ -13,6 +13,7 @@ pub mod config;
 pub mod extract;
 pub mod infer;
 pub mod judge;
+pub mod projects;
 pub mod report;
 pub mod ruleset;
 pub mod signal;
@@ -593,19 +594,19 @@ pub(crate) fn join_inside(dir: &str, target: &str) -> Option<String> {
 }
 
 /// One project unit in the report.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Project {
     pub analysis: UnitAnalysis,
     pub verdict: Verdict,
 }
 
 /// The full result of a check: what `report` renders.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Report {
     pub root: String,
     pub rollup: UnitAnalysis,
     pub verdict: Verdict,
-    pub projects: Vec<Project>,
+    pub projects: projects::Projects,
     pub findings: Vec<Finding>,
     pub stats: Stats,
 }
@@ -648,7 +649,8 @@ pub fn check(settings: &Settings, rules: &RuleSet) -> Result<Report, Error> {
     stats.phases.push(("walk", started.elapsed()));
 
     let started = std::time::Instant::now();
-    let mut closer = close::Closer::new(rules, &shape, &settings.goals);
+    let projects = projects::Projects::new(projects::HELD, temp_outside(&paths));
+    let mut closer = close::Closer::new(rules, &shape, &settings.goals, projects);
     closer.note(diagnostics);
     let ordered = std::sync::Mutex::new(InOrder {
         closer,
@@ -704,6 +706,18 @@ pub fn check(settings: &Settings, rules: &RuleSet) -> Result<Report, Error> {
     }
     stats.phases.push(("extract", started.elapsed()));
     Ok(closer.finish(root, tree, shape.first.as_deref(), settings, stats))
+}
+
+/// Whether the temporary folder lies outside every scanned path: only then
+/// may a report's projects go to a temporary file (fwlint never writes in
+/// the tree it scans).
+fn temp_outside(paths: &[PathBuf]) -> bool {
+    let Ok(temp) = std::env::temp_dir().canonicalize() else {
+        return false;
+    };
+    paths
+        .iter()
+        .all(|p| p.canonicalize().is_ok_and(|p| !temp.starts_with(p)))
 }
 
 /// Files of one unit handed to the pool at a time; the unit's last batch
@@ -875,7 +889,8 @@ pub fn analyse(scan: Scan, settings: &Settings, rules: &RuleSet) -> Report {
             .filter(|s| scan.included.binary_search(s).is_err());
         folded.add_signals(walked.cloned().collect());
     }
-    let mut closer = close::Closer::new(rules, &shape, &settings.goals);
+    let projects = projects::Projects::new(projects::HELD, false);
+    let mut closer = close::Closer::new(rules, &shape, &settings.goals, projects);
     closer.note(scan.diagnostics);
     let mut read = |rel: &str| included.get(rel).map(|s| (s.clone(), Vec::new()));
     for root in &shape.roots {

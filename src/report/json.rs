@@ -15,7 +15,7 @@ struct Json<'a> {
     frameworks: Vec<FrameworkJson<'a>>,
     goals: Vec<GoalJson<'a>>,
     verdict: &'a Verdict,
-    projects: Vec<ProjectJson<'a>>,
+    projects: ProjectsJson<'a>,
     findings: Vec<FindingJson<'a>>,
     stats: StatsJson<'a>,
 }
@@ -151,6 +151,20 @@ fn project<'a>(unit: &'a UnitAnalysis, verdict: &'a Verdict) -> ProjectJson<'a> 
     }
 }
 
+/// The projects, serialised as they are read back (see [`crate::projects`]).
+struct ProjectsJson<'a>(&'a crate::projects::Projects);
+
+impl Serialize for ProjectsJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for p in self.0.iter() {
+            seq.serialize_element(&project(&p.analysis, &p.verdict))?;
+        }
+        seq.end()
+    }
+}
+
 /// The report as pretty JSON, newline-terminated.
 pub fn render(report: &Report, elapsed_ms: u64) -> String {
     let mut out = Vec::new();
@@ -175,11 +189,7 @@ pub fn write(
         frameworks: frameworks(&report.rollup.frameworks),
         goals: goals(&report.rollup.goals),
         verdict: &report.verdict,
-        projects: report
-            .projects
-            .iter()
-            .map(|p| project(&p.analysis, &p.verdict))
-            .collect(),
+        projects: ProjectsJson(&report.projects),
         findings: report.findings.iter().map(finding).collect(),
         stats: stats(&report.stats, elapsed_ms),
     };

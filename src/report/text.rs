@@ -126,14 +126,10 @@ pub fn render(report: &Report, rules: &RuleSet, p: &Paint) -> String {
         report.stats.files_read
     );
     summary(&mut out, &report.rollup, &report.verdict, rules, p);
-    let units: Vec<_> = report
-        .projects
-        .iter()
-        .filter(|u| u.analysis.path != ".")
-        .collect();
-    if !units.is_empty() {
+    let units = report.projects.iter().any(|u| u.analysis.path != ".");
+    if units {
         let _ = writeln!(out, "\nprojects");
-        for u in &report.projects {
+        for u in report.projects.iter() {
             let fws: Vec<&str> = u
                 .analysis
                 .frameworks
