@@ -652,11 +652,7 @@ pub fn check(settings: &Settings, rules: &RuleSet) -> Result<Report, Error> {
     let projects = projects::Projects::new(projects::HELD, temp_outside(&paths));
     let mut closer = close::Closer::new(rules, &shape, &settings.goals, projects);
     closer.note(diagnostics);
-    let ordered = std::sync::Mutex::new(InOrder {
-        closer,
-        open: BTreeMap::new(),
-        next: 0,
-    });
+    let (open, closer) = (std::sync::Mutex::default(), std::sync::Mutex::new(closer));
     // The walk hands files over a bounded channel to the extracting pool,
     // whose threads have the roomy stacks parsers need (the walker's have
     // the default); the bound keeps the files in flight, and so memory, flat.
@@ -685,7 +681,8 @@ pub fn check(settings: &Settings, rules: &RuleSet) -> Result<Report, Error> {
                             p.done
                                 .fetch_add(batch.files.len() as u64, Ordering::Relaxed);
                         }
-                        lock(&ordered).take(&batch, facts, diagnostics, &shape.roots, &base, rules);
+                        let roots = &shape.roots;
+                        hand_in(&open, &closer, &batch, facts, diagnostics, roots, &base, rules);
                     }
                     let mut all = lock(&done);
                     all.0.merge(tree);
@@ -695,10 +692,7 @@ pub fn check(settings: &Settings, rules: &RuleSet) -> Result<Report, Error> {
         });
         done.into_inner().unwrap_or_else(|p| p.into_inner())
     });
-    let closer = ordered
-        .into_inner()
-        .unwrap_or_else(|p| p.into_inner())
-        .closer;
+    let closer = closer.into_inner().unwrap_or_else(|p| p.into_inner());
     stats.files_read = counts.files_read;
     stats.bytes_read = counts.bytes_read;
     for (reason, n) in counts.skipped {
@@ -821,36 +815,61 @@ fn fold_batch<'r>(
 
 /// Units with files still in the pool, and the next unit to close: units
 /// are closed in path order, each once its last batch is in.
-struct InOrder<'r, 'x> {
-    closer: close::Closer<'r, 'x>,
-    /// Unit → (facts so far, batches in, batches in all once known).
-    open: BTreeMap<usize, (units::UnitFacts<'r>, usize, Option<usize>)>,
+#[derive(Default)]
+struct Open<'r> {
+    /// Unit → (facts so far, its diagnostics, batches in, batches in all
+    /// once known).
+    units: BTreeMap<usize, (units::UnitFacts<'r>, Vec<Diagnostic>, usize, Option<usize>)>,
     next: usize,
 }
 
-impl<'r, 'x> InOrder<'r, 'x> {
-    fn take(
-        &mut self,
-        batch: &Batch,
-        facts: units::UnitFacts<'r>,
-        diagnostics: Vec<Diagnostic>,
-        roots: &'x [String],
-        base: &Path,
-        rules: &'r RuleSet,
-    ) {
-        self.closer.note(diagnostics);
-        let open = self.open.entry(batch.unit).or_default();
+type Ready<'r> = Vec<(usize, units::UnitFacts<'r>, Vec<Diagnostic>)>;
+
+impl<'r> Open<'r> {
+    /// Adds a batch; returns the units it leaves ready to close, in order.
+    fn add(&mut self, batch: &Batch, facts: units::UnitFacts<'r>, d: Vec<Diagnostic>) -> Ready<'r> {
+        let open = self.units.entry(batch.unit).or_default();
         open.0.merge(facts);
-        open.1 += 1;
-        open.2 = open.2.or(batch.last);
-        let mut read = |rel: &str| read_include(base, rel, rules);
-        while let Some((_, got, Some(all))) = self.open.get(&self.next)
+        open.1.extend(d);
+        open.2 += 1;
+        open.3 = open.3.or(batch.last);
+        let mut ready = Vec::new();
+        while let Some((_, _, got, Some(all))) = self.units.get(&self.next)
             && got == all
         {
-            let (facts, _, _) = self.open.remove(&self.next).expect("just seen");
-            self.closer.close(&roots[self.next], facts, &mut read);
+            let (facts, d, _, _) = self.units.remove(&self.next).expect("just seen");
+            ready.push((self.next, facts, d));
             self.next += 1;
         }
+        ready
+    }
+}
+
+/// Hands a folded batch in and closes the units it completes. The closer
+/// is taken before the open units are let go, so units close in the order
+/// they became ready, while other threads add their batches meanwhile.
+#[allow(clippy::too_many_arguments)]
+fn hand_in<'r, 'x>(
+    open: &std::sync::Mutex<Open<'r>>,
+    closer: &std::sync::Mutex<close::Closer<'r, 'x>>,
+    batch: &Batch,
+    facts: units::UnitFacts<'r>,
+    diagnostics: Vec<Diagnostic>,
+    roots: &'x [String],
+    base: &Path,
+    rules: &'r RuleSet,
+) {
+    let mut units = lock(open);
+    let ready = units.add(batch, facts, diagnostics);
+    if ready.is_empty() {
+        return;
+    }
+    let mut closer = lock(closer);
+    drop(units);
+    let mut read = |rel: &str| read_include(base, rel, rules);
+    for (unit, facts, diagnostics) in ready {
+        closer.note(diagnostics);
+        closer.close(&roots[unit], facts, &mut read);
     }
 }
 
