@@ -1,8 +1,12 @@
-//! Closes units one at a time, in path order, as soon as all their files are
-//! in: infers each, judges it and keeps only its report entry, its findings
-//! and what the units inside it need (its goals and Python declarations).
-//! A unit's enclosing units sort before it, so they are always closed first;
-//! memory follows the depth of the tree, not its size.
+//! Units in two steps. A unit is *finished* ([`Finisher`]) as soon as all
+//! its files are in, on any thread: its includes are followed and it is
+//! inferred. Once every unit is finished they are *closed* ([`Closer`]) one
+//! at a time, in path order: each is judged and only its report entry, its
+//! findings and what the units inside it need (its goals and Python
+//! declarations) are kept. A unit's enclosing units sort before it, so they
+//! are closed first. Finished units wait in [`crate::projects::Slots`],
+//! which past a limit keeps them in a temporary file: memory follows the
+//! depth of the tree, not its size.
 
 use crate::infer::{self, UnitAnalysis};
 use crate::judge::{self, Finding};
@@ -16,8 +20,181 @@ use std::collections::{BTreeMap, BTreeSet};
 /// what it gave, or `None` when it cannot be read (or is not to be).
 pub type Include<'a> = dyn FnMut(&str) -> Option<(Vec<Signal>, Vec<Diagnostic>)> + 'a;
 
-/// Included files read at most, over the whole check.
+/// Included files read at most for one unit.
 const INCLUDES_READ: usize = 256;
+
+/// A unit whose files are all in, inferred but not yet judged: judging
+/// needs the units around it, which a walk finishes later.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct Finished {
+    pub analysis: UnitAnalysis,
+    /// First required imports, in scan order.
+    required: Vec<Stored>,
+    /// Declared dependencies, in scan order.
+    dependencies: Vec<Stored>,
+    kept: u64,
+}
+
+/// A signal as a [`Finished`] unit keeps it: every field (the JSONL form
+/// leaves some out).
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Stored {
+    path: String,
+    cell: Option<u32>,
+    line: u32,
+    column: u32,
+    kind: SignalKind,
+    key: String,
+    context: Vec<crate::signal::Context>,
+    names: Vec<String>,
+}
+
+impl Stored {
+    fn of(s: &Signal) -> Stored {
+        let s = s.clone();
+        Stored {
+            path: s.path,
+            cell: s.cell,
+            line: s.line,
+            column: s.column,
+            kind: s.kind,
+            key: s.key,
+            context: s.context,
+            names: s.names,
+        }
+    }
+
+    fn signal(&self) -> Signal {
+        Signal {
+            path: self.path.clone(),
+            cell: self.cell,
+            line: self.line,
+            column: self.column,
+            kind: self.kind,
+            key: self.key.clone(),
+            context: self.context.clone(),
+            names: self.names.clone(),
+        }
+    }
+}
+
+/// Finishes units, on any thread and in any order: follows their `-r`
+/// includes, adds their layout signal, infers them.
+pub struct Finisher<'r, 'x> {
+    rules: &'r RuleSet,
+    declared_goals: &'x [Goal],
+    /// Walked requirements files: an include of one is not read again.
+    requirements: &'x BTreeSet<String>,
+    /// Included files read, by path (at most [`INCLUDES_KEPT`]).
+    included: std::sync::Mutex<BTreeMap<String, Option<Vec<Signal>>>>,
+    /// Included files the tree has counted.
+    counted: std::sync::Mutex<BTreeSet<String>>,
+}
+
+/// Included files whose signals are kept for the next unit including them.
+const INCLUDES_KEPT: usize = 256;
+
+impl<'r, 'x> Finisher<'r, 'x> {
+    pub fn new(
+        rules: &'r RuleSet,
+        shape: &'x crate::units::Shape,
+        declared_goals: &'x [Goal],
+    ) -> Self {
+        Finisher {
+            rules,
+            declared_goals,
+            requirements: &shape.requirements,
+            included: Default::default(),
+            counted: Default::default(),
+        }
+    }
+
+    /// The unit at `path`, whose files are all folded in `facts`; what the
+    /// included files add to the tree goes to `tree`, their diagnostics to
+    /// `diagnostics`.
+    pub fn finish(
+        &self,
+        path: &str,
+        mut facts: UnitFacts<'r>,
+        tree: &mut Tree<'r>,
+        diagnostics: &mut Vec<Diagnostic>,
+        read: &mut Include,
+    ) -> Finished {
+        self.follow_includes(&mut facts, tree, diagnostics, read);
+        if let Some(s) = facts.layout_signal() {
+            facts.add_signals(vec![s], tree, self.rules);
+        }
+        let tally = std::mem::take(&mut facts.tally);
+        Finished {
+            analysis: tally.finish(path, self.rules, self.declared_goals),
+            required: facts.required().into_iter().map(Stored::of).collect(),
+            dependencies: facts.dependencies().into_iter().map(Stored::of).collect(),
+            kept: facts.kept,
+        }
+    }
+
+    /// `-r other.txt` includes of the unit's requirements files: included
+    /// files the walk did not already classify as requirements count as
+    /// the unit's own declarations, as long as they stay inside the root.
+    /// At most [`INCLUDES_READ`] a unit; the tree counts each file once.
+    fn follow_includes(
+        &self,
+        facts: &mut UnitFacts<'r>,
+        tree: &mut Tree<'r>,
+        diagnostics: &mut Vec<Diagnostic>,
+        read: &mut Include,
+    ) {
+        let mut pending = std::mem::take(&mut facts.includes);
+        pending.sort();
+        pending.reverse();
+        let mut done = BTreeSet::new();
+        while let Some((from, target)) = pending.pop() {
+            let Some(rel) = crate::join_inside(infer::parent_dir(&from), &target) else {
+                continue;
+            };
+            if self.requirements.contains(&rel) || done.len() >= INCLUDES_READ {
+                continue;
+            }
+            if !done.insert(rel.clone()) {
+                continue;
+            }
+            let Some(signals) = self.included_file(&rel, diagnostics, read) else {
+                continue;
+            };
+            for s in signals.iter().filter(|s| s.kind == SignalKind::Include) {
+                pending.push((rel.clone(), s.key.clone()));
+            }
+            // Its own includes are followed here, not again by the unit.
+            let mine = facts.includes.len();
+            let first = crate::walk::lock(&self.counted).insert(rel);
+            let mut again = Tree::default();
+            let tree = if first { &mut *tree } else { &mut again };
+            facts.add_signals(signals, tree, self.rules);
+            facts.includes.truncate(mine);
+        }
+    }
+
+    /// An included file's signals, kept for the next unit while few.
+    fn included_file(
+        &self,
+        rel: &str,
+        diagnostics: &mut Vec<Diagnostic>,
+        read: &mut Include,
+    ) -> Option<Vec<Signal>> {
+        if let Some(known) = crate::walk::lock(&self.included).get(rel) {
+            return known.clone();
+        }
+        let got = read(rel).map(|(signals, d)| {
+            diagnostics.extend(d);
+            signals
+        });
+        let mut kept = crate::walk::lock(&self.included);
+        if kept.len() < INCLUDES_KEPT {
+            kept.insert(rel.to_string(), got.clone());
+        }
+        got
+    }
+}
 
 /// What a closed unit leaves for the units inside it.
 struct Enclosing {
@@ -31,15 +208,10 @@ struct Enclosing {
 pub struct Closer<'r, 'x> {
     rules: &'r RuleSet,
     roots: &'x [String],
-    declared_goals: &'x [Goal],
-    /// Walked requirements files: an include of one is not read again.
-    requirements: &'x BTreeSet<String>,
     with_manifest: BTreeSet<&'x str>,
     broken: BTreeSet<&'x str>,
     manifests: &'x BTreeSet<String>,
     enclosing: Vec<Enclosing>,
-    /// Included files read so far, by path: each is read once.
-    included: BTreeMap<String, Option<Vec<Signal>>>,
     /// What included and layout signals add to the tree.
     pub tree: Tree<'r>,
     pub projects: crate::projects::Projects,
@@ -53,15 +225,12 @@ impl<'r, 'x> Closer<'r, 'x> {
     pub fn new(
         rules: &'r RuleSet,
         shape: &'x crate::units::Shape,
-        declared_goals: &'x [Goal],
         projects: crate::projects::Projects,
     ) -> Self {
         let roots = &shape.roots;
         Closer {
             rules,
             roots,
-            declared_goals,
-            requirements: &shape.requirements,
             with_manifest: shape
                 .manifests
                 .iter()
@@ -70,7 +239,6 @@ impl<'r, 'x> Closer<'r, 'x> {
             broken: BTreeSet::new(),
             manifests: &shape.manifests,
             enclosing: Vec::new(),
-            included: BTreeMap::new(),
             tree: Tree::default(),
             projects,
             findings: Vec::new(),
@@ -90,21 +258,24 @@ impl<'r, 'x> Closer<'r, 'x> {
         self.diagnostics.extend(diagnostics);
     }
 
-    /// Closes the unit at `path`, whose files are all folded in `facts`.
-    pub fn close(&mut self, path: &'x str, mut facts: UnitFacts<'r>, read: &mut Include) {
-        self.follow_includes(&mut facts, read);
-        if let Some(s) = facts.layout_signal() {
-            facts.add_signals(vec![s], &mut self.tree, self.rules);
-        }
+    /// Judges the unit at `path`; every unit before it in path order, and
+    /// so every unit around it, is closed.
+    pub fn close(&mut self, path: &'x str, finished: Finished) {
         // Units whose folder the walk has left: none of the rest is inside.
         self.enclosing
             .retain(|e| infer::is_inside(path, &e.path) || *path < *format!("{}/", e.path));
-        if facts.kept == 0 {
+        if finished.kept == 0 {
             return;
         }
-        let tally = std::mem::take(&mut facts.tally);
-        let unit = tally.finish(path, self.rules, self.declared_goals);
-        self.judge(&unit, &facts);
+        let Finished {
+            analysis: unit,
+            required,
+            dependencies,
+            ..
+        } = finished;
+        let required: Vec<Signal> = required.iter().map(Stored::signal).collect();
+        let dependencies: Vec<Signal> = dependencies.iter().map(Stored::signal).collect();
+        self.judge(&unit, &required, &dependencies);
         self.enclosing.push(Enclosing {
             path: path.to_string(),
             goals: (!unit.goals.is_empty()).then(|| UnitAnalysis {
@@ -112,11 +283,9 @@ impl<'r, 'x> Closer<'r, 'x> {
                 goals: unit.goals.clone(),
                 ..UnitAnalysis::default()
             }),
-            declared: facts
-                .dependencies()
+            declared: dependencies
                 .into_iter()
-                .filter(|s| python_declaration(s))
-                .cloned()
+                .filter(python_declaration)
                 .collect(),
         });
         if unit.frameworks.is_empty() && unit.goals.is_empty() {
@@ -148,9 +317,9 @@ impl<'r, 'x> Closer<'r, 'x> {
         self.enclosing_of(&unit.path).find_map(|e| e.goals.as_ref())
     }
 
-    fn judge(&mut self, unit: &UnitAnalysis, own: &UnitFacts) {
+    fn judge(&mut self, unit: &UnitAnalysis, required: &[Signal], dependencies: &[Signal]) {
         let goals = self.goals_for(unit);
-        let own_declared = own.dependencies();
+        let own_declared: Vec<&Signal> = dependencies.iter().collect();
         // Python code is declared in Python manifests only (a C++ header or
         // a Gradle line says nothing about `import torch`).
         let declared_scope: Vec<&Signal> = own_declared
@@ -165,7 +334,7 @@ impl<'r, 'x> Closer<'r, 'x> {
         let input = judge::UnitInput {
             unit,
             goals,
-            required: &own.required(),
+            required: &required.iter().collect::<Vec<_>>(),
             dependencies: &own_declared,
             declared_scope: &declared_scope,
             readable_manifest,
@@ -174,54 +343,6 @@ impl<'r, 'x> Closer<'r, 'x> {
         let unused = judge::unused_dependencies(&input, self.rules);
         self.findings.extend(found);
         self.unused.extend(unused);
-    }
-
-    /// `-r other.txt` includes of the unit's requirements files: included
-    /// files the walk did not already classify as requirements count as
-    /// the unit's own declarations, as long as they stay inside the root.
-    fn follow_includes(&mut self, facts: &mut UnitFacts<'r>, read: &mut Include) {
-        let mut pending = std::mem::take(&mut facts.includes);
-        pending.sort();
-        pending.reverse();
-        let mut done = BTreeSet::new();
-        while let Some((from, target)) = pending.pop() {
-            let Some(rel) = crate::join_inside(infer::parent_dir(&from), &target) else {
-                continue;
-            };
-            if self.requirements.contains(&rel) || !done.insert(rel.clone()) {
-                continue;
-            }
-            let Some((signals, first)) = self.included_file(&rel, read) else {
-                continue;
-            };
-            for s in signals.iter().filter(|s| s.kind == SignalKind::Include) {
-                pending.push((rel.clone(), s.key.clone()));
-            }
-            // Its own includes are followed here, not again by the unit.
-            let mine = facts.includes.len();
-            // The tree counts each file once, whichever units include it.
-            let mut again = Tree::default();
-            let tree = if first { &mut self.tree } else { &mut again };
-            facts.add_signals(signals, tree, self.rules);
-            facts.includes.truncate(mine);
-        }
-    }
-
-    /// An included file's signals, read the first time it is asked for
-    /// (then `true`).
-    fn included_file(&mut self, rel: &str, read: &mut Include) -> Option<(Vec<Signal>, bool)> {
-        if let Some(known) = self.included.get(rel) {
-            return known.clone().map(|s| (s, false));
-        }
-        if self.included.len() >= INCLUDES_READ {
-            return None;
-        }
-        let got = read(rel).map(|(signals, diagnostics)| {
-            self.note(diagnostics);
-            signals
-        });
-        self.included.insert(rel.to_string(), got.clone());
-        got.map(|s| (s, true))
     }
 
     /// The report, once every unit is closed: FW203 where nothing in the

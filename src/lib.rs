@@ -612,11 +612,13 @@ pub struct Report {
 }
 
 /// Runs the whole pipeline. A first, name-only walk finds where units
-/// start; then each unit is walked on its own, in path order, its files read
-/// by the pool and folded at once into its [`units::UnitFacts`], and the
-/// unit closed ([`close::Closer`]) as soon as its last file is in. No file
-/// list and no signal list is held, and only the units in flight are: memory
-/// stays flat however many files and units the tree has.
+/// start; a second walks the tree depth first, hands its files to the pool
+/// in batches of one unit, and each file is folded as soon as it is read
+/// into its unit's [`units::UnitFacts`]. A unit is finished as soon as its
+/// last file is in, and all are judged in path order at the end
+/// ([`close`]). No file list and no signal list is held, and only the
+/// units in flight are: memory stays flat however many files and units the
+/// tree has.
 pub fn check(settings: &Settings, rules: &RuleSet) -> Result<Report, Error> {
     let (paths, base, root) = roots_of(settings)?;
     let excluded = exclude_set(&settings.exclude)?;
@@ -649,56 +651,75 @@ pub fn check(settings: &Settings, rules: &RuleSet) -> Result<Report, Error> {
     stats.phases.push(("walk", started.elapsed()));
 
     let started = std::time::Instant::now();
-    let projects = projects::Projects::new(projects::HELD, temp_outside(&paths));
-    let mut closer = close::Closer::new(rules, &shape, &settings.goals, projects);
-    closer.note(diagnostics);
-    let (open, closer) = (std::sync::Mutex::default(), std::sync::Mutex::new(closer));
+    let may_spill = temp_outside(&paths);
+    let finisher = close::Finisher::new(rules, &shape, &settings.goals);
+    let finished = std::sync::Mutex::new(projects::Slots::new(projects::HELD, may_spill));
+    let open = std::sync::Mutex::new(Open::default());
     // The walk hands files over a bounded channel to the extracting pool,
     // whose threads have the roomy stacks parsers need (the walker's have
     // the default); the bound keeps the files in flight, and so memory, flat.
     // Files go in batches of one unit: one hand-over (and wake-up) per file
     // cost more than reading a small one.
     let (files, found) = std::sync::mpsc::sync_channel::<Batch>(1024 / HANDED);
-    let (tree, counts) = std::thread::scope(|s| {
-        s.spawn(|| walk_units(&paths, &base, &shape.roots, settings, &excluded, files));
+    let (tree, counts, found_diagnostics) = std::thread::scope(|s| {
+        s.spawn(|| walk_in_order(&paths, &base, &shape.roots, settings, &excluded, files));
         // One worker per pool thread, each pulling batches until the walk
-        // ends and handing each batch's facts to the unit's.
+        // ends; the one handing in a unit's last batch finishes the unit.
         let found = std::sync::Mutex::new(found);
-        let done = std::sync::Mutex::new((units::Tree::default(), Stats::default()));
+        let done = std::sync::Mutex::new((units::Tree::default(), Stats::default(), Vec::new()));
         rayon::scope(|pool| {
             for _ in 0..rayon::current_num_threads() {
                 pool.spawn(|_| {
                     let mut tree = units::Tree::default();
                     let mut counts = Stats::default();
+                    let mut diagnostics = Vec::new();
+                    let mut read = |rel: &str| read_include(&base, rel, rules);
                     loop {
                         // Not in the loop head: the lock would be held
                         // while the files are read.
                         let next = lock(&found).recv();
                         let Ok(batch) = next else { break };
-                        let (facts, diagnostics) =
-                            fold_batch(&batch, rules, &mut tree, &mut counts);
+                        let (facts, d) = fold_batch(&batch, rules, &mut tree, &mut counts);
                         if let Some(p) = progress {
                             p.done
                                 .fetch_add(batch.files.len() as u64, Ordering::Relaxed);
                         }
-                        let roots = &shape.roots;
-                        hand_in(&open, &closer, &batch, facts, diagnostics, roots, &base, rules);
+                        let Some((unit, facts, d)) = lock(&open).add(&batch, facts, d) else {
+                            continue;
+                        };
+                        diagnostics.extend(d);
+                        let root = &shape.roots[unit];
+                        let unit_done =
+                            finisher.finish(root, facts, &mut tree, &mut diagnostics, &mut read);
+                        lock(&finished).put(unit, unit_done);
                     }
                     let mut all = lock(&done);
                     all.0.merge(tree);
                     merge_counts(&mut all.1, counts);
+                    all.2.extend(diagnostics);
                 });
             }
         });
         done.into_inner().unwrap_or_else(|p| p.into_inner())
     });
-    let closer = closer.into_inner().unwrap_or_else(|p| p.into_inner());
     stats.files_read = counts.files_read;
     stats.bytes_read = counts.bytes_read;
     for (reason, n) in counts.skipped {
         *stats.skipped.entry(reason).or_default() += n;
     }
     stats.phases.push(("extract", started.elapsed()));
+    // Every unit is in: each is judged in path order, after the units
+    // around it.
+    let projects = projects::Projects::new(projects::HELD, may_spill);
+    let mut closer = close::Closer::new(rules, &shape, projects);
+    closer.note(diagnostics);
+    closer.note(found_diagnostics);
+    let mut finished = finished.into_inner().unwrap_or_else(|p| p.into_inner());
+    for (unit, root) in shape.roots.iter().enumerate() {
+        if let Some(done) = finished.take(unit) {
+            closer.close(root, done);
+        }
+    }
     Ok(closer.finish(root, tree, shape.first.as_deref(), settings, stats))
 }
 
@@ -723,9 +744,12 @@ struct Batch {
     last: Option<usize>,
 }
 
-/// Walks each unit in turn, in path order, leaving out the folders of the
-/// units inside it, and hands its files over in batches.
-fn walk_units(
+/// Walks the tree depth first, one given path after another in path order,
+/// and hands its files over in batches of one unit each. Depth first, the
+/// files under a folder come one after another: when a file lies outside a
+/// unit's folder, the unit has all its files, and its last batch says so.
+/// Units without files get an empty last batch at the end.
+fn walk_in_order(
     paths: &[PathBuf],
     base: &Path,
     roots: &[String],
@@ -733,64 +757,101 @@ fn walk_units(
     excluded: &globset::GlobSet,
     tx: SyncSender<Batch>,
 ) {
-    let all: std::sync::Arc<[String]> = roots.into();
-    for (unit, root) in roots.iter().enumerate() {
-        let inner = std::sync::Arc::clone(&all);
-        let (here, at) = (root.clone(), base.to_path_buf());
-        let prune: walk::Prune = std::sync::Arc::new(move |dir: &Path| {
-            let rel = walk::relative(dir, &at);
-            rel != here && inner.binary_search(&rel).is_ok()
+    let mut paths: Vec<(String, &PathBuf)> =
+        paths.iter().map(|p| (walk::relative(p, base), p)).collect();
+    paths.sort();
+    let mut walker = InOrder {
+        roots,
+        open: Vec::new(),
+        batch: Vec::with_capacity(HANDED),
+        closed: vec![false; roots.len()],
+        tx,
+    };
+    for (_, p) in paths {
+        walk::visit_depth_first(p, base, &settings.walk, &mut |entry| {
+            if !excluded.is_match(&entry.rel) {
+                walker.file(entry);
+            }
         });
-        let mut batch = Vec::with_capacity(HANDED);
-        let mut sent = 0;
-        for start in unit_starts(paths, base, roots, root) {
-            walk::visit_pruned(&start, base, &settings.walk, prune.clone(), &mut |entry| {
-                if excluded.is_match(&entry.rel) {
-                    return;
-                }
-                batch.push(entry);
-                if batch.len() == HANDED {
-                    let files = std::mem::replace(&mut batch, Vec::with_capacity(HANDED));
-                    // The receiver only goes away when the scan fails.
-                    let _ = tx.send(Batch {
-                        unit,
-                        files,
-                        last: None,
-                    });
-                    sent += 1;
-                }
-            });
+    }
+    walker.flush();
+    while let Some((unit, sent)) = walker.open.pop() {
+        walker.close(unit, sent);
+    }
+    for unit in 0..roots.len() {
+        if !walker.closed[unit] {
+            walker.close(unit, 0);
         }
-        let _ = tx.send(Batch {
-            unit,
-            files: batch,
-            last: Some(sent + 1),
-        });
     }
 }
 
-/// Where to walk for the unit at `root`: the given paths it is the deepest
-/// unit holding, and its own folder inside any other given path.
-fn unit_starts(paths: &[PathBuf], base: &Path, roots: &[String], root: &str) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for p in paths {
-        let given = walk::relative(p, base);
-        let owner = match roots.binary_search(&given) {
-            Ok(k) => roots[k].as_str(),
-            Err(_) => infer::unit_of(&given, roots),
-        };
-        if owner == root {
-            out.push(p.clone());
-        } else if given == "." {
-            out.push(p.join(root));
-        } else if let Some(rest) = root
-            .strip_prefix(given.as_str())
-            .and_then(|r| r.strip_prefix('/'))
+/// The walk's units whose folder it is in, outermost first, with the
+/// batches each was sent so far; and the batch being filled, of the last.
+struct InOrder<'a> {
+    roots: &'a [String],
+    open: Vec<(usize, usize)>,
+    batch: Vec<FileEntry>,
+    closed: Vec<bool>,
+    tx: SyncSender<Batch>,
+}
+
+impl InOrder<'_> {
+    fn file(&mut self, entry: FileEntry) {
+        let unit = infer::unit_of(&entry.rel, self.roots);
+        let unit = self
+            .roots
+            .binary_search_by(|r| r.as_str().cmp(unit))
+            .unwrap_or(0);
+        let inside = |u: usize| infer::is_inside(&entry.rel, &self.roots[u]);
+        if self
+            .open
+            .last()
+            .is_none_or(|&(u, _)| u != unit || !inside(u))
         {
-            out.push(p.join(rest));
+            self.flush();
+            while let Some(&(u, sent)) = self.open.last() {
+                if inside(u) {
+                    break;
+                }
+                self.open.pop();
+                self.close(u, sent);
+            }
+            if self.open.last().is_none_or(|&(u, _)| u != unit) {
+                self.open.push((unit, 0));
+            }
+        }
+        self.batch.push(entry);
+        if self.batch.len() == HANDED {
+            self.flush();
         }
     }
-    out
+
+    /// Sends the batch being filled, of the innermost open unit.
+    fn flush(&mut self) {
+        let Some((unit, sent)) = self.open.last_mut() else {
+            return;
+        };
+        if self.batch.is_empty() {
+            return;
+        }
+        let files = std::mem::replace(&mut self.batch, Vec::with_capacity(HANDED));
+        *sent += 1;
+        // The receiver only goes away when the scan fails.
+        let _ = self.tx.send(Batch {
+            unit: *unit,
+            files,
+            last: None,
+        });
+    }
+
+    fn close(&mut self, unit: usize, sent: usize) {
+        self.closed[unit] = true;
+        let _ = self.tx.send(Batch {
+            unit,
+            files: Vec::new(),
+            last: Some(sent + 1),
+        });
+    }
 }
 
 /// Extracts one batch: the facts of its unit, and its diagnostics.
@@ -813,63 +874,33 @@ fn fold_batch<'r>(
     (facts, diagnostics)
 }
 
-/// Units with files still in the pool, and the next unit to close: units
-/// are closed in path order, each once its last batch is in.
+/// Units with files still in the pool: each is finished once its last
+/// batch is in, whichever thread folded it.
 #[derive(Default)]
 struct Open<'r> {
     /// Unit → (facts so far, its diagnostics, batches in, batches in all
     /// once known).
     units: BTreeMap<usize, (units::UnitFacts<'r>, Vec<Diagnostic>, usize, Option<usize>)>,
-    next: usize,
 }
 
-type Ready<'r> = Vec<(usize, units::UnitFacts<'r>, Vec<Diagnostic>)>;
-
 impl<'r> Open<'r> {
-    /// Adds a batch; returns the units it leaves ready to close, in order.
-    fn add(&mut self, batch: &Batch, facts: units::UnitFacts<'r>, d: Vec<Diagnostic>) -> Ready<'r> {
+    /// Adds a batch; the unit, if this was the last batch it waited for.
+    fn add(
+        &mut self,
+        batch: &Batch,
+        facts: units::UnitFacts<'r>,
+        d: Vec<Diagnostic>,
+    ) -> Option<(usize, units::UnitFacts<'r>, Vec<Diagnostic>)> {
         let open = self.units.entry(batch.unit).or_default();
         open.0.merge(facts);
         open.1.extend(d);
         open.2 += 1;
         open.3 = open.3.or(batch.last);
-        let mut ready = Vec::new();
-        while let Some((_, _, got, Some(all))) = self.units.get(&self.next)
-            && got == all
-        {
-            let (facts, d, _, _) = self.units.remove(&self.next).expect("just seen");
-            ready.push((self.next, facts, d));
-            self.next += 1;
+        if open.3 != Some(open.2) {
+            return None;
         }
-        ready
-    }
-}
-
-/// Hands a folded batch in and closes the units it completes. The closer
-/// is taken before the open units are let go, so units close in the order
-/// they became ready, while other threads add their batches meanwhile.
-#[allow(clippy::too_many_arguments)]
-fn hand_in<'r, 'x>(
-    open: &std::sync::Mutex<Open<'r>>,
-    closer: &std::sync::Mutex<close::Closer<'r, 'x>>,
-    batch: &Batch,
-    facts: units::UnitFacts<'r>,
-    diagnostics: Vec<Diagnostic>,
-    roots: &'x [String],
-    base: &Path,
-    rules: &'r RuleSet,
-) {
-    let mut units = lock(open);
-    let ready = units.add(batch, facts, diagnostics);
-    if ready.is_empty() {
-        return;
-    }
-    let mut closer = lock(closer);
-    drop(units);
-    let mut read = |rel: &str| read_include(base, rel, rules);
-    for (unit, facts, diagnostics) in ready {
-        closer.note(diagnostics);
-        closer.close(&roots[unit], facts, &mut read);
+        let (facts, d, _, _) = self.units.remove(&batch.unit)?;
+        Some((batch.unit, facts, d))
     }
 }
 
@@ -908,13 +939,20 @@ pub fn analyse(scan: Scan, settings: &Settings, rules: &RuleSet) -> Report {
             .filter(|s| scan.included.binary_search(s).is_err());
         folded.add_signals(walked.cloned().collect());
     }
-    let projects = projects::Projects::new(projects::HELD, false);
-    let mut closer = close::Closer::new(rules, &shape, &settings.goals, projects);
-    closer.note(scan.diagnostics);
+    let finisher = close::Finisher::new(rules, &shape, &settings.goals);
     let mut read = |rel: &str| included.get(rel).map(|s| (s.clone(), Vec::new()));
+    let mut diagnostics = scan.diagnostics;
+    let mut finished = Vec::new();
     for root in &shape.roots {
         let facts = folded.units.remove(root.as_str()).unwrap_or_default();
-        closer.close(root, facts, &mut read);
+        let tree = &mut folded.tree;
+        finished.push(finisher.finish(root, facts, tree, &mut diagnostics, &mut read));
+    }
+    let projects = projects::Projects::new(projects::HELD, false);
+    let mut closer = close::Closer::new(rules, &shape, projects);
+    closer.note(diagnostics);
+    for (root, done) in shape.roots.iter().zip(finished) {
+        closer.close(root, done);
     }
     let tree = std::mem::take(&mut folded.tree);
     closer.finish(

@@ -1,7 +1,9 @@
-//! The report's projects, in path order. A monorepo's report has tens of
-//! thousands (142 MB of JSON for 35,720 units), so past [`HELD`] they go to
-//! an unnamed temporary file, never inside the scanned tree, and are read
-//! back one at a time as they are rendered: memory stays flat.
+//! Report parts too many to hold: the report's projects, in path order
+//! ([`Projects`]), and the finished units a check waits to judge
+//! ([`Slots`]). A monorepo's report has tens of thousands of projects
+//! (142 MB of JSON for 35,720 units), so past a limit they go to an unnamed
+//! temporary file, never inside the scanned tree, and are read back one at
+//! a time: memory stays flat.
 
 use crate::Project;
 use std::borrow::Cow;
@@ -68,16 +70,10 @@ impl Projects {
         let mut record = Vec::new();
         let mut written = 0;
         for p in &self.held {
-            record.clear();
-            record.extend_from_slice(&[0; 4]);
-            let ok = postcard::to_io(p, &mut record).is_ok();
-            let len = u32::try_from(record.len() - 4).ok();
-            let Some(len) = len.filter(|_| ok) else { break };
-            record[..4].copy_from_slice(&len.to_le_bytes());
-            if file.write_all(&record).is_err() {
+            let Some(len) = write_record(file, p, &mut record) else {
                 break;
-            }
-            *end += record.len() as u64;
+            };
+            *end += len;
             written += 1;
         }
         self.count += written;
@@ -93,7 +89,7 @@ impl Projects {
         let file = self.spilled.as_ref().map(|(f, _)| f);
         let mut at = 0u64;
         let back = (0..self.count).map_while(move |_| {
-            let read = file.and_then(|f| read_record(f, &mut at));
+            let read = file.and_then(|f| read_record::<Project>(f, &mut at));
             if read.is_none() {
                 eprintln!(
                     "fwlint: error: a project could not be read back from the temporary file"
@@ -105,8 +101,22 @@ impl Projects {
     }
 }
 
+/// Appends `value` to `file` as one record (a little-endian `u32` length
+/// and a `postcard` body); its length in bytes, or `None` if it could not
+/// be written whole.
+fn write_record<T: serde::Serialize>(file: &mut File, value: &T, buf: &mut Vec<u8>) -> Option<u64> {
+    buf.clear();
+    buf.extend_from_slice(&[0; 4]);
+    postcard::to_io(value, &mut *buf).ok()?;
+    let len = u32::try_from(buf.len() - 4).ok()?;
+    buf[..4].copy_from_slice(&len.to_le_bytes());
+    file.write_all(buf).ok()?;
+    Some(buf.len() as u64)
+}
+
+/// The record at `at`, moving `at` past it.
 #[cfg(unix)]
-fn read_record(file: &File, at: &mut u64) -> Option<Project> {
+fn read_record<T: serde::de::DeserializeOwned>(file: &File, at: &mut u64) -> Option<T> {
     use std::os::unix::fs::FileExt;
     let mut len = [0; 4];
     file.read_exact_at(&mut len, *at).ok()?;
@@ -117,9 +127,76 @@ fn read_record(file: &File, at: &mut u64) -> Option<Project> {
 }
 
 #[cfg(not(unix))]
-fn read_record(_: &File, _: &mut u64) -> Option<Project> {
+fn read_record<T>(_: &File, _: &mut u64) -> Option<T> {
     // Never spilled (see `Projects::new`).
     None
+}
+
+/// Values put by index in any order and taken by index: held in memory
+/// while few, past the limit written to a temporary file.
+pub struct Slots<T> {
+    held: std::collections::BTreeMap<usize, T>,
+    file: Option<(File, u64)>,
+    /// Index → offset of the spilled record.
+    spilled: std::collections::BTreeMap<usize, u64>,
+    limit: usize,
+    may_spill: bool,
+}
+
+impl<T: serde::Serialize + serde::de::DeserializeOwned> Slots<T> {
+    pub fn new(limit: usize, may_spill: bool) -> Self {
+        Slots {
+            held: Default::default(),
+            file: None,
+            spilled: Default::default(),
+            limit,
+            may_spill: may_spill && cfg!(unix),
+        }
+    }
+
+    pub fn put(&mut self, i: usize, value: T) {
+        self.held.insert(i, value);
+        if self.may_spill && self.held.len() > self.limit {
+            self.spill();
+        }
+    }
+
+    /// Writes the held values out; those that cannot be stay held.
+    fn spill(&mut self) {
+        if self.file.is_none() {
+            let Ok(file) = tempfile::tempfile() else {
+                self.may_spill = false;
+                return;
+            };
+            self.file = Some((file, 0));
+        }
+        let Some((file, end)) = self.file.as_mut() else {
+            return;
+        };
+        let mut buf = Vec::new();
+        while let Some(entry) = self.held.first_entry() {
+            let Some(len) = write_record(file, entry.get(), &mut buf) else {
+                self.may_spill = false;
+                return;
+            };
+            let (i, _) = entry.remove_entry();
+            self.spilled.insert(i, *end);
+            *end += len;
+        }
+    }
+
+    pub fn take(&mut self, i: usize) -> Option<T> {
+        if let Some(v) = self.held.remove(&i) {
+            return Some(v);
+        }
+        let mut at = self.spilled.remove(&i)?;
+        let file = &self.file.as_ref()?.0;
+        let got = read_record(file, &mut at);
+        if got.is_none() {
+            eprintln!("fwlint: error: a unit could not be read back from the temporary file");
+        }
+        got
+    }
 }
 
 impl std::fmt::Debug for Projects {
@@ -173,5 +250,24 @@ mod tests {
         // Twice: reading back does not consume the file.
         assert_eq!(format!("{spilled:?}"), format!("{held:?}"));
         assert_eq!(format!("{spilled:?}"), format!("{held:?}"));
+    }
+
+    #[test]
+    fn slots_taken_in_order_after_any_order_of_puts() {
+        let mut slots = Slots::new(2, true);
+        let order = [4, 0, 6, 2, 1, 5, 3];
+        for i in order {
+            slots.put(i, project(i));
+        }
+        assert!(
+            cfg!(not(unix)) || !slots.spilled.is_empty(),
+            "nothing spilled"
+        );
+        for i in 0..7 {
+            let got = slots.take(i).map(|p| format!("{p:?}"));
+            assert_eq!(got, Some(format!("{:?}", project(i))), "slot {i}");
+        }
+        assert!(slots.take(3).is_none(), "taken twice");
+        assert!(slots.take(9).is_none(), "never put");
     }
 }

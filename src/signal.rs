@@ -5,7 +5,9 @@ use serde::Serialize;
 
 /// What sort of evidence a signal is. Serialised in kebab-case, as in the
 /// `signals --format jsonl` contract.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum SignalKind {
     /// An `import` / `from … import` statement (absolute imports only).
@@ -56,7 +58,9 @@ impl SignalKind {
 }
 
 /// Where a signal sits. Several may apply (`module` + `try` + `test`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Context {
     Module,

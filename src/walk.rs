@@ -321,7 +321,7 @@ pub fn visit<S: Send>(
     each: &(dyn Fn(&mut S, FileEntry) + Sync),
     finish: &(dyn Fn(S) + Sync),
 ) -> WalkResult {
-    let mut builder = builder(root, opts, None);
+    let mut builder = builder(root, opts);
     builder.threads(opts.threads);
     let out = Mutex::new(WalkResult::default());
     builder.build_parallel().run(|| {
@@ -368,14 +368,10 @@ pub fn visit<S: Send>(
     result
 }
 
-/// Folders a walk does not enter, by the full path the walker gives.
-pub type Prune = std::sync::Arc<dyn Fn(&Path) -> bool + Send + Sync>;
-
 /// The walker every walk uses: ignore files honoured unless `no_ignore`,
 /// links never followed, `.git` and (unless `hidden`) other dot-names left
-/// out but for those that carry signals, and folders `prune` names not
-/// entered.
-fn builder(root: &Path, opts: &WalkOptions, prune: Option<Prune>) -> WalkBuilder {
+/// out but for those that carry signals.
+fn builder(root: &Path, opts: &WalkOptions) -> WalkBuilder {
     let mut builder = WalkBuilder::new(root);
     builder
         .follow_links(false)
@@ -395,28 +391,22 @@ fn builder(root: &Path, opts: &WalkOptions, prune: Option<Prune>) -> WalkBuilder
             return true;
         }
         let name = e.file_name().to_string_lossy();
-        if name.starts_with('.')
-            && (name == ".git" || !(hidden || SIGNAL_DOTFILES.contains(&name.as_ref())))
-        {
-            return false;
-        }
-        let dir = e.file_type().is_some_and(|t| t.is_dir());
-        !(dir && prune.as_ref().is_some_and(|p| p(e.path())))
+        !name.starts_with('.')
+            || (name != ".git" && (hidden || SIGNAL_DOTFILES.contains(&name.as_ref())))
     });
     builder
 }
 
-/// Walks `root` on this thread, in no set order, handing each regular file
-/// to `each`; folders `prune` names are not entered. Errors and files passed
-/// over are left to the walk that found the folders first.
-pub fn visit_pruned(
+/// Walks `root` on this thread, depth first (the files under a folder come
+/// one after another), handing each regular file to `each`. Errors and
+/// files passed over are left to the walk that found the folders first.
+pub fn visit_depth_first(
     root: &Path,
     base: &Path,
     opts: &WalkOptions,
-    prune: Prune,
     each: &mut dyn FnMut(FileEntry),
 ) {
-    for entry in builder(root, opts, Some(prune)).build() {
+    for entry in builder(root, opts).build() {
         let Ok(e) = entry else { continue };
         if !e.file_type().is_some_and(|t| t.is_file()) {
             continue;
