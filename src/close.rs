@@ -212,8 +212,6 @@ pub struct Closer<'r, 'x> {
     broken: BTreeSet<&'x str>,
     manifests: &'x BTreeSet<String>,
     enclosing: Vec<Enclosing>,
-    /// What included and layout signals add to the tree.
-    pub tree: Tree<'r>,
     pub projects: crate::projects::Projects,
     pub findings: Vec<Finding>,
     /// FW203 findings, each with the framework whose import would void it.
@@ -239,7 +237,6 @@ impl<'r, 'x> Closer<'r, 'x> {
             broken: BTreeSet::new(),
             manifests: &shape.manifests,
             enclosing: Vec::new(),
-            tree: Tree::default(),
             projects,
             findings: Vec::new(),
             unused: Vec::new(),
@@ -356,10 +353,9 @@ impl<'r, 'x> Closer<'r, 'x> {
         mut stats: Stats,
     ) -> crate::Report {
         let started = std::time::Instant::now();
-        self.tree.merge(tree);
         let rules = self.rules;
-        let rollup = self.tree.rollup.finish(".", rules, &settings.goals);
-        let imported = &self.tree.imported;
+        let rollup = tree.rollup.finish(".", rules, &settings.goals);
+        let imported = &tree.imported;
         let mut findings = self.findings;
         findings.extend(
             self.unused
@@ -386,7 +382,7 @@ impl<'r, 'x> Closer<'r, 'x> {
         });
         findings.dedup();
         let verdict = judge::verdict(&rollup, Some(&rollup), rules);
-        stats.signals_kept = self.tree.kept;
+        stats.signals_kept = tree.kept;
         stats.phases.push(("analyse", started.elapsed()));
         crate::Report {
             root,

@@ -553,22 +553,33 @@ fn follow_includes(
             continue;
         }
         budget -= 1;
-        let path = base.join(&rel);
-        let regular = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file());
-        if !regular {
-            continue;
-        }
-        let Ok(bytes) = read_capped(&path, FileKind::Requirements.size_cap()) else {
+        let Some((signals, diagnostics)) = read_requirements(base, &rel, rules) else {
             continue;
         };
-        let out = extract::extract_file(&rel, FileKind::Requirements, &bytes, rules);
-        for s in &out.signals {
+        for s in &signals {
             if s.kind == SignalKind::Include {
                 pending.push((rel.clone(), s.key.clone()));
             }
         }
-        found(out.signals, out.diagnostics);
+        found(signals, diagnostics);
     }
+}
+
+/// What the requirements file at `rel` (an include target) gives, if it
+/// is a regular file that can be read.
+fn read_requirements(
+    base: &Path,
+    rel: &str,
+    rules: &RuleSet,
+) -> Option<(Vec<Signal>, Vec<Diagnostic>)> {
+    let path = base.join(rel);
+    let regular = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file());
+    if !regular {
+        return None;
+    }
+    let bytes = read_capped(&path, FileKind::Requirements.size_cap()).ok()?;
+    let out = extract::extract_file(rel, FileKind::Requirements, &bytes, rules);
+    Some((out.signals, out.diagnostics))
 }
 
 /// `dir/target` normalised; `None` when it leaves the root or is absolute.
@@ -906,14 +917,8 @@ impl<'r> Open<'r> {
 
 /// An included requirements file, read and pruned as a check prunes.
 fn read_include(base: &Path, rel: &str, rules: &RuleSet) -> Option<(Vec<Signal>, Vec<Diagnostic>)> {
-    let path = base.join(rel);
-    let regular = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file());
-    if !regular {
-        return None;
-    }
-    let bytes = read_capped(&path, FileKind::Requirements.size_cap()).ok()?;
-    let out = extract::extract_file(rel, FileKind::Requirements, &bytes, rules);
-    Some((judge::essentials(out.signals, rules), out.diagnostics))
+    let (signals, diagnostics) = read_requirements(base, rel, rules)?;
+    Some((judge::essentials(signals, rules), diagnostics))
 }
 
 /// Infers and judges a finished scan: the same report a check gives,

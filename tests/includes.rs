@@ -2,16 +2,13 @@
 //! is only reached through an include) declares for each unit including it,
 //! whichever unit's folder it lies in, and the tree counts it once.
 
+mod common;
+
+use common::write;
 use fwlint::judge::Finding;
 use fwlint::ruleset::RuleSet;
 use fwlint::{Settings, analyse, check, scan};
 use std::path::Path;
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
-}
 
 /// Two services include pins that live in a third unit's folder; the pins
 /// include more pins.

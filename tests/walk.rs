@@ -2,15 +2,9 @@
 //! folders, links out of the root, size caps, and the tree left untouched.
 
 mod common;
-use common::framework_ids;
+use common::{framework_ids, write};
 use std::path::Path;
 use std::process::Command;
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
-}
 
 /// fwlint's standard output, run in `dir` with `args`; it must succeed.
 fn fwlint(dir: &Path, args: &[&str]) -> Vec<u8> {
