@@ -457,13 +457,20 @@ fn extract_entry(entry: &FileEntry, rules: &RuleSet, keep: Option<&extract::Keep
         if size > entry.kind.size_cap() {
             return Ok(Err(size));
         }
-        read_up_to(file, size.min(entry.kind.read_limit())).map(Ok)
+        let limit = size.min(entry.kind.read_limit());
+        if entry.kind == FileKind::Notebook && limit > HOLD_AT_MOST {
+            let out =
+                extract::extract_notebook_streaming(&entry.rel, file.take(limit), rules, keep)?;
+            return Ok(Ok((limit, out)));
+        }
+        let bytes = read_up_to(file, limit)?;
+        let out = extract::extract_file_keeping(&entry.rel, entry.kind, &bytes, rules, keep);
+        Ok(Ok((bytes.len() as u64, out)))
     });
     match read {
-        Ok(Ok(bytes)) => {
+        Ok(Ok((bytes, out))) => {
             result.read = true;
-            result.bytes = bytes.len() as u64;
-            let out = extract::extract_file_keeping(&entry.rel, entry.kind, &bytes, rules, keep);
+            result.bytes = bytes;
             result.signals.extend(out.signals);
             result.diagnostics.extend(out.diagnostics);
         }
@@ -482,6 +489,10 @@ fn extract_entry(entry: &FileEntry, rules: &RuleSet, keep: Option<&extract::Keep
     }
     result
 }
+
+/// The largest notebook read whole; larger ones are parsed as they are
+/// read, so no file held costs more than the largest Python source.
+const HOLD_AT_MOST: u64 = 8 * 1024 * 1024;
 
 /// A file over its kind's size limit: skipped, and reported unless its kind
 /// is often generated (CRDs, bundled JavaScript).

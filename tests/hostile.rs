@@ -79,6 +79,29 @@ fn small_files_that_would_blow_up_do_not() {
     assert!(fws.contains(&"pytorch"), "{fws:?}");
 }
 
+/// A notebook over the size fwlint holds whole (8 MiB) is parsed as it is
+/// read: its cells still count, after 12 MB of outputs with a stray byte.
+#[test]
+fn a_notebook_too_large_to_hold_is_read_as_parsed() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let mut bytes = br#"{"cells": [{"cell_type": "code", "metadata": {}, "source": ["x = 1\n"], "outputs": [{"output_type": "stream", "text": [""#.to_vec();
+    bytes.extend(b"loss 0.25\\n".repeat(1_200_000));
+    bytes.extend(b"\xff\"]}]}, {\"cell_type\": \"code\", \"metadata\": {}, \"outputs\": [], \"source\": [\"import tensorflow as tf\\n\"]}], \"metadata\": {}, \"nbformat\": 4}");
+    assert!(bytes.len() > 12_000_000);
+    write(root, "analysis.ipynb", &bytes);
+    let (code, json, stderr) = run_with_deadline(root, Duration::from_secs(60));
+    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(framework_ids(&report), ["tensorflow"]);
+    let not_utf8 = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["rule"] == "FW003" && f["path"] == "analysis.ipynb");
+    assert!(not_utf8, "the stray byte is reported: {json}");
+}
+
 /// `setup.py` is parsed, and a parser recurses: each construct nested just
 /// under the guard's limit must parse on the threads fwlint reads files on
 /// (a walker thread's default stack overflowed on these in a debug build).

@@ -18,10 +18,12 @@ pub mod python;
 pub mod readme;
 pub mod requirements;
 pub mod setup_py;
+mod utf8;
 
 use crate::ruleset::RuleSet;
 use crate::signal::{Extracted, Signal, SignalKind};
 use crate::walk::FileKind;
+use std::io::Read;
 
 /// Bytes sniffed for a NUL to tell binary from text, as git and ripgrep do.
 const SNIFF: usize = 8 * 1024;
@@ -50,16 +52,8 @@ pub fn extract_file_keeping(
         artifact::magic(bytes, &mut out);
         return finish(rel, out, rules);
     }
-    if memchr::memchr(0, &bytes[..bytes.len().min(SNIFF)]).is_some() {
-        out.diagnose(
-            "FW004",
-            1,
-            1,
-            format!(
-                "binary content in a file named as {}; skipped",
-                kind_name(kind)
-            ),
-        );
+    if is_binary(bytes) {
+        binary(kind, &mut out);
         return finish(rel, out, rules);
     }
     let uri: Vec<&str> = rules.uri_prefixes().collect();
@@ -78,14 +72,8 @@ pub fn extract_file_keeping(
             }
         }
         FileKind::Notebook => {
-            // Signals are weighed with their path's contexts: give them first.
-            let mut prune = |signals: &mut Vec<Signal>| {
-                if let Some(keep) = keep {
-                    place(rel, signals, rules);
-                    *signals = keep(std::mem::take(signals));
-                }
-            };
-            notebook::extract(&text_of(bytes, &mut out), &uri, &mut prune, &mut out);
+            let text = text_of(bytes, &mut out);
+            notebook::extract(&text, &uri, &mut pruning(rel, rules, keep), &mut out);
         }
         FileKind::Requirements => requirements::extract(rel, &text_of(bytes, &mut out), &mut out),
         FileKind::Pyproject => manifest::pyproject(&text_of(bytes, &mut out), &mut out),
@@ -123,6 +111,67 @@ pub fn extract_file_keeping(
         FileKind::Artifact | FileKind::Other => {}
     }
     finish(rel, out, rules)
+}
+
+/// [`extract_file_keeping`] for a notebook read from `file` as it is
+/// parsed: the same signals and diagnostics as from its whole text, with
+/// memory bounded by its largest cell rather than its size.
+pub fn extract_notebook_streaming(
+    rel: &str,
+    mut file: impl std::io::Read,
+    rules: &RuleSet,
+    keep: Option<&Keep>,
+) -> std::io::Result<Extracted> {
+    let mut out = Extracted::default();
+    let mut head = Vec::with_capacity(SNIFF);
+    (&mut file).take(SNIFF as u64).read_to_end(&mut head)?;
+    if is_binary(&head) {
+        binary(FileKind::Notebook, &mut out);
+        return Ok(finish(rel, out, rules));
+    }
+    if head.starts_with(b"\xEF\xBB\xBF") {
+        head.drain(..3);
+    }
+    let mut text = utf8::Lossy::new(std::io::Cursor::new(head).chain(file));
+    let uri: Vec<&str> = rules.uri_prefixes().collect();
+    let de = serde_json::Deserializer::from_reader(std::io::BufReader::new(&mut text));
+    notebook::extract_from(de, &uri, &mut pruning(rel, rules, keep), &mut out);
+    if text.replaced {
+        out.diagnostics.insert(0, not_utf8());
+    }
+    Ok(finish(rel, out, rules))
+}
+
+/// What a notebook's reader does with the signals found so far: keeps only
+/// what `keep` keeps, weighed with their path's contexts (given first).
+fn pruning<'a>(
+    rel: &'a str,
+    rules: &'a RuleSet,
+    keep: Option<&'a Keep>,
+) -> impl FnMut(&mut Vec<Signal>) + 'a {
+    move |signals: &mut Vec<Signal>| {
+        if let Some(keep) = keep {
+            place(rel, signals, rules);
+            *signals = keep(std::mem::take(signals));
+        }
+    }
+}
+
+/// A NUL in the first bytes: binary, as git and ripgrep tell.
+fn is_binary(bytes: &[u8]) -> bool {
+    memchr::memchr(0, &bytes[..bytes.len().min(SNIFF)]).is_some()
+}
+
+fn binary(kind: FileKind, out: &mut Extracted) {
+    out.diagnose(
+        "FW004",
+        1,
+        1,
+        format!(
+            "binary content in a file named as {}; skipped",
+            kind_name(kind)
+        ),
+    );
 }
 
 thread_local! {
@@ -187,8 +236,20 @@ pub fn diagnose_json(out: &mut Extracted, e: &serde_json::Error, what: &str) {
         "FW002",
         crate::signal::to_u32(e.line().max(1)),
         crate::signal::to_u32(e.column().max(1)),
-        format!("{what}: {e}"),
+        format!("{what}: {}", without_position(e)),
     );
+}
+
+/// serde_json's message without its " at line L column C": the diagnostic
+/// has its own position, and serde_json's column differs between reading a
+/// text (0 before the first character) and a stream (1).
+fn without_position(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let position = format!(" at line {} column {}", e.line(), e.column());
+    match text.strip_suffix(&position) {
+        Some(message) => message.to_string(),
+        None => text,
+    }
 }
 
 /// The text of a file, borrowed when it is UTF-8 (no copy of a 50 MB
@@ -198,15 +259,19 @@ fn text_of<'b>(bytes: &'b [u8], out: &mut Extracted) -> std::borrow::Cow<'b, str
     match std::str::from_utf8(bytes) {
         Ok(s) => std::borrow::Cow::Borrowed(s),
         Err(_) => {
-            out.diagnose(
-                "FW003",
-                1,
-                1,
-                "file is not valid UTF-8; invalid bytes replaced".into(),
-            );
+            out.diagnostics.push(not_utf8());
             String::from_utf8_lossy(bytes)
         }
     }
+}
+
+fn not_utf8() -> crate::signal::Diagnostic {
+    crate::signal::Diagnostic::new(
+        "FW003",
+        1,
+        1,
+        "file is not valid UTF-8; invalid bytes replaced".to_string(),
+    )
 }
 
 pub fn kind_name(kind: FileKind) -> &'static str {
@@ -245,5 +310,86 @@ pub fn kind_name(kind: FileKind) -> &'static str {
         FileKind::WestManifest => "west.yml",
         FileKind::AppYaml => "app.yaml",
         FileKind::Other => "other",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A code cell per source, with an output of `bulk` bytes after each.
+    fn notebook(sources: &[&str], bulk: usize) -> Vec<u8> {
+        let cells: Vec<serde_json::Value> = sources
+            .iter()
+            .map(|s| {
+                serde_json::json!({"cell_type": "code", "metadata": {}, "source": s,
+                    "outputs": [{"output_type": "stream", "text": "é✓𝄞 ".repeat(bulk / 10)}]})
+            })
+            .collect();
+        let nb = serde_json::json!({"cells": cells, "metadata": {}, "nbformat": 4});
+        serde_json::to_vec(&nb).unwrap()
+    }
+
+    /// The streaming read must give what the whole text gives, diagnostics
+    /// and positions included, for notebooks whose characters and invalid
+    /// bytes fall across the reader's chunks.
+    #[test]
+    fn a_streamed_notebook_reads_as_its_whole_text() {
+        let rules = RuleSet::builtin().unwrap();
+        let good = notebook(
+            &[
+                "import torch\n",
+                "%pip install jax\nimport tensorflow as tf\n",
+            ],
+            300_000,
+        );
+        let mut bom = b"\xEF\xBB\xBF".to_vec();
+        bom.extend_from_slice(&good);
+        let mut invalid = good.clone();
+        for at in [70_000, 140_001, good.len() - 40] {
+            invalid[at] = 0xFF;
+        }
+        let mut cut_short = good.clone();
+        cut_short.truncate(good.len() / 2);
+        let mut binary = good.clone();
+        binary[100] = 0;
+        let r_kernel = notebook(&["import torch\n"], 10)
+            .replace_all_metadata(br#"{"kernelspec":{"language":"R"}}"#);
+        let cases = [
+            good,
+            bom,
+            invalid,
+            cut_short,
+            binary,
+            r_kernel,
+            Vec::new(),
+            b"[]".to_vec(),
+        ];
+        let keep = |signals: Vec<Signal>| signals;
+        for (i, bytes) in cases.iter().enumerate() {
+            for keep in [None, Some(&keep as &Keep)] {
+                let whole =
+                    extract_file_keeping("nb.ipynb", FileKind::Notebook, bytes, &rules, keep);
+                let streamed =
+                    extract_notebook_streaming("nb.ipynb", &bytes[..], &rules, keep).unwrap();
+                assert_eq!(format!("{whole:?}"), format!("{streamed:?}"), "case {i}");
+            }
+        }
+    }
+
+    trait Metadata {
+        fn replace_all_metadata(self, with: &[u8]) -> Vec<u8>;
+    }
+
+    impl Metadata for Vec<u8> {
+        /// The notebook's top-level `"metadata": {}` (the last one) replaced.
+        fn replace_all_metadata(mut self, with: &[u8]) -> Vec<u8> {
+            let key = b"\"metadata\":{}";
+            let at = self.windows(key.len()).rposition(|w| w == key).unwrap();
+            let mut new = b"\"metadata\":".to_vec();
+            new.extend_from_slice(with);
+            self.splice(at..at + key.len(), new);
+            self
+        }
     }
 }

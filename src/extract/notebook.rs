@@ -105,6 +105,22 @@ pub fn extract(
     prune: &mut dyn FnMut(&mut Vec<Signal>),
     out: &mut Extracted,
 ) {
+    extract_from(
+        serde_json::Deserializer::from_str(text),
+        uri_prefixes,
+        prune,
+        out,
+    );
+}
+
+/// [`extract`] from any of serde_json's readers: a large notebook is read
+/// from its file as it is parsed, never held whole.
+pub fn extract_from<'de, R: serde_json::de::Read<'de>>(
+    mut de: serde_json::Deserializer<R>,
+    uri_prefixes: &[&str],
+    prune: &mut dyn FnMut(&mut Vec<Signal>),
+    out: &mut Extracted,
+) {
     let mut reader = Reader {
         uri_prefixes,
         found: Extracted::default(),
@@ -113,7 +129,6 @@ pub fn extract(
         prune,
         prune_at: PRUNE_AT,
     };
-    let mut de = serde_json::Deserializer::from_str(text);
     let read =
         serde::de::DeserializeSeed::deserialize(&mut reader, &mut de).and_then(|()| de.end());
     if let Err(e) = read {
