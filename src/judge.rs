@@ -385,16 +385,10 @@ pub fn unused_dependencies(input: &UnitInput, rules: &RuleSet) -> Vec<(String, F
     let mut out = Vec::new();
     let mut reported = BTreeSet::new();
     for s in input.dependencies {
-        let dist = rules.packages.canonical_key(&s.key);
-        let dist = dist.trim_start_matches("pypi:");
-        let Some(fw) = rules
-            .frameworks
-            .iter()
-            .find(|f| f.packages.iter().any(|p| p == dist))
-        else {
+        let Some((fw, dist)) = framework_package(s, rules) else {
             continue;
         };
-        if !reported.insert(dist.to_string()) {
+        if !reported.insert(dist.clone()) {
             continue;
         }
         let message = format!(
@@ -407,8 +401,24 @@ pub fn unused_dependencies(input: &UnitInput, rules: &RuleSet) -> Vec<(String, F
     out
 }
 
+/// The framework whose distribution a declaration names, with the
+/// distribution.
+fn framework_package<'r>(
+    s: &Signal,
+    rules: &'r RuleSet,
+) -> Option<(&'r crate::ruleset::FrameworkDef, String)> {
+    let dist = rules.packages.canonical_key(&s.key);
+    let dist = dist.trim_start_matches("pypi:");
+    let fw = rules
+        .frameworks
+        .iter()
+        .find(|f| f.packages.iter().any(|p| p == dist))?;
+    Some((fw, dist.to_string()))
+}
+
 /// Whether a signal can change a verdict or a finding: it matches a rule, or
-/// it is a declaration or include (FW202/FW203 and `-r` read those), or an
+/// it is an include (`-r` reads those), or a declaration of a framework's
+/// distribution (FW203 reads those, FW202 those a rule matches), or an
 /// import that puts a framework to use. Everything else (`import os`) a check
 /// can drop as soon as it is found.
 pub fn can_use(signal: &Signal, rules: &RuleSet) -> bool {
@@ -437,8 +447,9 @@ impl Matched {
     }
 
     fn can_use(&self, signal: &Signal, rules: &RuleSet) -> bool {
-        matches!(signal.kind, SignalKind::Dependency | SignalKind::Include)
+        signal.kind == SignalKind::Include
             || !self.ids.is_empty()
+            || (signal.kind == SignalKind::Dependency && framework_package(signal, rules).is_some())
             || self.dist.as_ref().is_some_and(|dist| {
                 rules
                     .frameworks
@@ -460,7 +471,8 @@ impl Matched {
     }
 }
 
-/// Of one file's signals, what a check needs: every declaration and include,
+/// Of one file's signals, what a check needs: every include and declaration
+/// it can use,
 /// the file's best evidence for each framework and each goal rule (all that
 /// `infer` keeps), the first required import of each framework (FW202), and
 /// the first import of each framework it puts to use (FW203). In file order.
