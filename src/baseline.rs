@@ -4,7 +4,7 @@
 //! to a count does not make it new.
 
 use crate::Error;
-use crate::judge::Finding;
+use crate::findings::Findings;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -64,9 +64,9 @@ pub struct Baseline {
 }
 
 /// The baseline file for these findings (sorted, so it diffs well).
-pub fn render(findings: &[Finding]) -> String {
+pub fn render(findings: &Findings) -> String {
     let mut counts: BTreeMap<Key, (String, usize)> = BTreeMap::new();
-    for f in findings {
+    for f in findings.iter() {
         let entry = counts
             .entry(key(&f.code, &f.project, &f.path, &f.message))
             .or_insert_with(|| (f.message.clone(), 0));
@@ -123,25 +123,27 @@ impl Baseline {
 
     /// Drops the findings the baseline knows (each recorded one hides one
     /// current one) and returns how many were dropped.
-    pub fn filter(&self, findings: &mut Vec<Finding>) -> usize {
+    pub fn filter(&self, findings: Findings) -> (Findings, usize) {
         let mut left = self.known.clone();
-        let before = findings.len();
-        findings.retain(
-            |f| match left.get_mut(&key(&f.code, &f.project, &f.path, &f.message)) {
+        let mut out = findings.sorter();
+        let mut hidden = 0;
+        for f in findings.iter() {
+            match left.get_mut(&key(&f.code, &f.project, &f.path, &f.message)) {
                 Some(n) if *n > 0 => {
                     *n -= 1;
-                    false
+                    hidden += 1;
                 }
-                _ => true,
-            },
-        );
-        before - findings.len()
+                _ => out.push(f.into_owned()),
+            }
+        }
+        (out.finish(), hidden)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::judge::Finding;
     use crate::ruleset::Severity;
 
     fn finding(code: &str, path: &str, line: u32, message: &str) -> Finding {
@@ -162,7 +164,7 @@ mod tests {
     fn round_trip(recorded: &[Finding]) -> Baseline {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("baseline.json");
-        std::fs::write(&p, render(recorded)).unwrap();
+        std::fs::write(&p, render(&Findings::from_vec(recorded.to_vec()))).unwrap();
         Baseline::load(&p).unwrap()
     }
 
@@ -177,7 +179,7 @@ mod tests {
                 "both PyTorch (2 files) and TensorFlow (1 file)",
             ),
         ]);
-        let mut now = vec![
+        let now = Findings::from_vec(vec![
             finding("FW104", "a.py", 40, "uses PyTorch"),
             finding(
                 "FW201",
@@ -186,20 +188,22 @@ mod tests {
                 "both PyTorch (12 files) and TensorFlow (1 file)",
             ),
             finding("FW104", "c.py", 3, "uses PyTorch"),
-        ];
-        assert_eq!(base.filter(&mut now), 2);
-        assert_eq!(now.len(), 1);
-        assert_eq!(now[0].path, "c.py", "a finding in another file is new");
+        ]);
+        let (now, hidden) = base.filter(now);
+        assert_eq!(hidden, 2);
+        let paths: Vec<String> = now.iter().map(|f| f.path.clone()).collect();
+        assert_eq!(paths, ["c.py"], "a finding in another file is new");
     }
 
     #[test]
     fn each_recorded_finding_hides_one() {
         let base = round_trip(&[finding("FW002", "x.py", 1, "syntax error")]);
-        let mut now = vec![
+        let now = Findings::from_vec(vec![
             finding("FW002", "x.py", 1, "syntax error"),
             finding("FW002", "x.py", 5, "syntax error"),
-        ];
-        assert_eq!(base.filter(&mut now), 1);
+        ]);
+        let (now, hidden) = base.filter(now);
+        assert_eq!(hidden, 1);
         assert_eq!(now.len(), 1);
     }
 

@@ -9,7 +9,7 @@
 //! depth of the tree, not its size.
 
 use crate::infer::{self, UnitAnalysis};
-use crate::judge::{self, Finding};
+use crate::judge;
 use crate::ruleset::{Goal, RuleSet};
 use crate::signal::{Diagnostic, Signal, SignalKind};
 use crate::units::{Tree, UnitFacts};
@@ -213,9 +213,11 @@ pub struct Closer<'r, 'x> {
     manifests: &'x BTreeSet<String>,
     enclosing: Vec<Enclosing>,
     pub projects: crate::projects::Projects,
-    pub findings: Vec<Finding>,
-    /// FW203 findings, each with the framework whose import would void it.
-    unused: Vec<(String, Finding)>,
+    /// The units' findings, in any order until the report sorts them.
+    findings: crate::findings::Sorter,
+    /// Frameworks something in the tree imports: an FW203 for one of
+    /// them does not stand.
+    imported: BTreeSet<String>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -223,7 +225,8 @@ impl<'r, 'x> Closer<'r, 'x> {
     pub fn new(
         rules: &'r RuleSet,
         shape: &'x crate::units::Shape,
-        projects: crate::projects::Projects,
+        may_spill: bool,
+        imported: BTreeSet<String>,
     ) -> Self {
         let roots = &shape.roots;
         Closer {
@@ -237,9 +240,9 @@ impl<'r, 'x> Closer<'r, 'x> {
             broken: BTreeSet::new(),
             manifests: &shape.manifests,
             enclosing: Vec::new(),
-            projects,
-            findings: Vec::new(),
-            unused: Vec::new(),
+            projects: crate::projects::Projects::new(crate::projects::HELD, may_spill),
+            findings: crate::findings::Sorter::new(may_spill),
+            imported,
             diagnostics: Vec::new(),
         }
     }
@@ -339,7 +342,12 @@ impl<'r, 'x> Closer<'r, 'x> {
         let found = judge::findings(&input, self.rules);
         let unused = judge::unused_dependencies(&input, self.rules);
         self.findings.extend(found);
-        self.unused.extend(unused);
+        self.findings.extend(
+            unused
+                .into_iter()
+                .filter(|(fw, _)| !self.imported.contains(fw))
+                .map(|(_, f)| f),
+        );
     }
 
     /// The report, once every unit is closed: FW203 where nothing in the
@@ -355,14 +363,7 @@ impl<'r, 'x> Closer<'r, 'x> {
         let started = std::time::Instant::now();
         let rules = self.rules;
         let rollup = tree.rollup.finish(".", rules, &settings.goals);
-        let imported = &tree.imported;
         let mut findings = self.findings;
-        findings.extend(
-            self.unused
-                .into_iter()
-                .filter(|(fw, _)| !imported.contains(fw))
-                .map(|(_, f)| f),
-        );
         findings.extend(judge::tree_findings(&rollup, first, rules));
         findings.extend(judge::declared_goal_findings(
             &rollup,
@@ -376,11 +377,6 @@ impl<'r, 'x> Closer<'r, 'x> {
                 .iter()
                 .map(|d| crate::diagnostic_finding(d, self.roots, rules)),
         );
-        findings.sort_by(|a, b| {
-            (&a.path, a.cell, a.line, a.column, &a.code, &a.project)
-                .cmp(&(&b.path, b.cell, b.line, b.column, &b.code, &b.project))
-        });
-        findings.dedup();
         let verdict = judge::verdict(&rollup, Some(&rollup), rules);
         stats.signals_kept = tree.kept;
         stats.phases.push(("analyse", started.elapsed()));
@@ -389,7 +385,7 @@ impl<'r, 'x> Closer<'r, 'x> {
             rollup,
             verdict,
             projects: self.projects,
-            findings,
+            findings: findings.finish(),
             stats,
         }
     }

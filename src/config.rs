@@ -4,6 +4,7 @@
 //! naming the file, line and column.
 
 use crate::Error;
+use crate::findings::Findings;
 use crate::judge::Finding;
 use crate::ruleset::{Goal, RuleSet, Severity};
 use serde::Deserialize;
@@ -482,7 +483,7 @@ impl Config {
     /// findings; an exception expired before `today` is reported as a
     /// finding instead of hiding any. `root` is the scanned folder, for the
     /// config file's path in that finding.
-    pub fn apply(&self, findings: &mut Vec<Finding>, rules: &RuleSet, root: &Path, today: Day) {
+    pub fn apply(&self, findings: Findings, rules: &RuleSet, root: &Path, today: Day) -> Findings {
         let (live, expired): (Vec<&Exception>, Vec<&Exception>) =
             self.exceptions.iter().partition(|e| {
                 e.expires
@@ -502,18 +503,24 @@ impl Config {
                 )
             })
             .collect();
-        findings.retain(|f| !live.iter().any(|(e, glob)| e.covers(f, glob.as_ref())));
-        findings.extend(
-            expired
-                .into_iter()
-                .filter_map(|e| self.expired_finding(e, rules, root)),
-        );
-        findings.retain(|f| self.selected(&f.code));
-        for f in findings.iter_mut() {
+        let kept = findings
+            .iter()
+            .filter(|f| !live.iter().any(|(e, glob)| e.covers(f, glob.as_ref())))
+            .map(std::borrow::Cow::into_owned);
+        let expired = expired
+            .into_iter()
+            .filter_map(|e| self.expired_finding(e, rules, root));
+        let mut out = findings.sorter();
+        for mut f in kept.chain(expired) {
+            if !self.selected(&f.code) {
+                continue;
+            }
             if let Some(&s) = self.severity.get(&f.code) {
                 f.severity = s;
             }
+            out.push(f);
         }
+        out.finish()
     }
 
     /// Where this config file is, relative to the scanned root when inside it.

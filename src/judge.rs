@@ -35,7 +35,7 @@ pub struct Verdict {
 }
 
 /// One finding: a rule, where its strongest evidence is, and why.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct Finding {
     pub code: String,
     pub name: String,

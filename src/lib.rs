@@ -11,6 +11,7 @@ pub mod baseline;
 pub mod close;
 pub mod config;
 pub mod extract;
+pub mod findings;
 pub mod infer;
 pub mod judge;
 pub mod projects;
@@ -629,7 +630,7 @@ pub struct Report {
     pub rollup: UnitAnalysis,
     pub verdict: Verdict,
     pub projects: projects::Projects,
-    pub findings: Vec<Finding>,
+    pub findings: findings::Findings,
     pub stats: Stats,
 }
 
@@ -683,7 +684,7 @@ pub fn check(settings: &Settings, rules: &RuleSet) -> Result<Report, Error> {
     // Files go in batches of one unit: one hand-over (and wake-up) per file
     // cost more than reading a small one.
     let (files, found) = std::sync::mpsc::sync_channel::<Batch>(1024 / HANDED);
-    let (tree, counts, found_diagnostics) = std::thread::scope(|s| {
+    let (mut tree, counts, found_diagnostics) = std::thread::scope(|s| {
         s.spawn(|| walk_in_order(&paths, &base, &shape.roots, settings, &excluded, files));
         // One worker per pool thread, each pulling batches until the walk
         // ends; the one handing in a unit's last batch finishes the unit.
@@ -732,8 +733,8 @@ pub fn check(settings: &Settings, rules: &RuleSet) -> Result<Report, Error> {
     stats.phases.push(("extract", started.elapsed()));
     // Every unit is in: each is judged in path order, after the units
     // around it.
-    let projects = projects::Projects::new(projects::HELD, may_spill);
-    let mut closer = close::Closer::new(rules, &shape, projects);
+    let imported = std::mem::take(&mut tree.imported);
+    let mut closer = close::Closer::new(rules, &shape, may_spill, imported);
     closer.note(diagnostics);
     closer.note(found_diagnostics);
     let mut finished = finished.into_inner().unwrap_or_else(|p| p.into_inner());
@@ -964,8 +965,8 @@ pub fn analyse(scan: Scan, settings: &Settings, rules: &RuleSet) -> Report {
         let tree = &mut folded.tree;
         finished.push(finisher.finish(root, facts, tree, &mut diagnostics, &mut read));
     }
-    let projects = projects::Projects::new(projects::HELD, false);
-    let mut closer = close::Closer::new(rules, &shape, projects);
+    let imported = std::mem::take(&mut folded.tree.imported);
+    let mut closer = close::Closer::new(rules, &shape, false, imported);
     closer.note(diagnostics);
     for (root, done) in shape.roots.iter().zip(finished) {
         closer.close(root, done);

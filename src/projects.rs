@@ -10,25 +10,30 @@ use std::borrow::Cow;
 use std::fs::File;
 use std::io::Write;
 
-/// Projects kept in memory before the rest go to a file.
+/// Values kept in memory before the rest go to a file.
 pub const HELD: usize = 1024;
 
-pub struct Projects {
+/// The report's projects, in path order.
+pub type Projects = Spilled<Project>;
+
+/// Values in the order pushed: held in memory while few, past the limit
+/// written to a temporary file and read back one at a time.
+pub struct Spilled<T> {
     /// Written first: `count` records, each a little-endian `u32` length
     /// and a `postcard` body.
     spilled: Option<(File, u64)>,
     count: usize,
     /// After the spilled ones.
-    held: Vec<Project>,
+    held: Vec<T>,
     limit: usize,
     may_spill: bool,
 }
 
-impl Projects {
-    /// Projects that go to a temporary file past `limit` in memory, if
+impl<T: serde::Serialize + serde::de::DeserializeOwned + Clone> Spilled<T> {
+    /// Values that go to a temporary file past `limit` in memory, if
     /// `may_spill` (not when the temporary folder is inside the tree).
     pub fn new(limit: usize, may_spill: bool) -> Self {
-        Projects {
+        Spilled {
             spilled: None,
             count: 0,
             held: Vec::new(),
@@ -45,26 +50,18 @@ impl Projects {
         self.len() == 0
     }
 
-    pub fn push(&mut self, project: Project) {
-        self.held.push(project);
+    pub fn push(&mut self, value: T) {
+        self.held.push(value);
         if self.may_spill && self.held.len() > self.limit {
             self.spill();
         }
     }
 
-    /// Moves the held projects to the file. If the file cannot be made or
+    /// Moves the held values to the file. If the file cannot be made or
     /// written, the rest stay in memory: nothing is lost.
     fn spill(&mut self) {
-        if self.spilled.is_none() {
-            match tempfile::tempfile() {
-                Ok(file) => self.spilled = Some((file, 0)),
-                Err(_) => {
-                    self.may_spill = false;
-                    return;
-                }
-            }
-        }
-        let Some((file, end)) = self.spilled.as_mut() else {
+        let Some((file, end)) = opened(&mut self.spilled) else {
+            self.may_spill = false;
             return;
         };
         let mut record = Vec::new();
@@ -83,28 +80,119 @@ impl Projects {
         self.held.drain(..written);
     }
 
-    /// The projects in order: those read back from the file, then the
-    /// held ones.
-    pub fn iter(&self) -> impl Iterator<Item = Cow<'_, Project>> {
-        let file = self.spilled.as_ref().map(|(f, _)| f);
-        let mut at = 0u64;
-        let back = (0..self.count).map_while(move |_| {
-            let read = file.and_then(|f| read_record::<Project>(f, &mut at));
-            if read.is_none() {
-                eprintln!(
-                    "fwlint: error: a project could not be read back from the temporary file"
-                );
-            }
-            read.map(Cow::Owned)
-        });
+    /// The values in order: those read back from the file, then the held
+    /// ones.
+    pub fn iter(&self) -> impl Iterator<Item = Cow<'_, T>> {
+        let mut back = self
+            .spilled
+            .as_ref()
+            .map(|(f, _)| Records::new(f, 0, self.count, READ_AHEAD));
+        let back = std::iter::from_fn(move || back.as_mut()?.read()).map(Cow::Owned);
         back.chain(self.held.iter().map(Cow::Borrowed))
     }
+}
+
+/// Bytes read from a spilled file at a time.
+pub const READ_AHEAD: usize = 64 * 1024;
+
+/// `count` records read in order from `at`, a buffer of `ahead` bytes at a
+/// time. A record that cannot be read back ends them, with a message.
+pub struct Records<'f> {
+    file: &'f File,
+    at: u64,
+    left: usize,
+    buf: Vec<u8>,
+    pos: usize,
+    ahead: usize,
+}
+
+impl<'f> Records<'f> {
+    pub fn new(file: &'f File, at: u64, count: usize, ahead: usize) -> Self {
+        Records {
+            file,
+            at,
+            left: count,
+            buf: Vec::new(),
+            pos: 0,
+            ahead,
+        }
+    }
+
+    pub fn read<T: serde::de::DeserializeOwned>(&mut self) -> Option<T> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let got = self.record();
+        if got.is_none() {
+            self.left = 0;
+            eprintln!("fwlint: error: a record could not be read back from the temporary file");
+        }
+        got
+    }
+
+    fn record<T: serde::de::DeserializeOwned>(&mut self) -> Option<T> {
+        self.fill(4)?;
+        let head: [u8; 4] = self.buf[self.pos..self.pos + 4].try_into().ok()?;
+        let len = u32::from_le_bytes(head) as usize;
+        self.fill(4 + len)?;
+        let body = &self.buf[self.pos + 4..self.pos + 4 + len];
+        self.pos += 4 + len;
+        postcard::from_bytes(body).ok()
+    }
+
+    /// At least `n` unread bytes in the buffer, or `None` at the file's end.
+    fn fill(&mut self, n: usize) -> Option<()> {
+        while self.buf.len() - self.pos < n {
+            self.buf.drain(..self.pos);
+            self.pos = 0;
+            let have = self.buf.len();
+            self.buf.resize(have + n.max(self.ahead), 0);
+            let got = read_at(self.file, &mut self.buf[have..], self.at)?;
+            self.buf.truncate(have + got);
+            self.at += got as u64;
+            if got == 0 {
+                return None;
+            }
+        }
+        Some(())
+    }
+}
+
+#[cfg(unix)]
+fn read_at(file: &File, buf: &mut [u8], at: u64) -> Option<usize> {
+    use std::os::unix::fs::FileExt;
+    loop {
+        match file.read_at(buf, at) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            other => return other.ok(),
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn read_at(_: &File, _: &mut [u8], _: u64) -> Option<usize> {
+    // Never spilled (see `Spilled::new`).
+    None
+}
+
+/// The spill file with its end, made (unnamed) when first needed; `None`
+/// if it cannot be made.
+pub(crate) fn opened(file: &mut Option<(File, u64)>) -> Option<&mut (File, u64)> {
+    if file.is_none() {
+        *file = Some((tempfile::tempfile().ok()?, 0));
+    }
+    file.as_mut()
 }
 
 /// Appends `value` to `file` as one record (a little-endian `u32` length
 /// and a `postcard` body); its length in bytes, or `None` if it could not
 /// be written whole.
-fn write_record<T: serde::Serialize>(file: &mut File, value: &T, buf: &mut Vec<u8>) -> Option<u64> {
+pub(crate) fn write_record<T: serde::Serialize>(
+    file: &mut File,
+    value: &T,
+    buf: &mut Vec<u8>,
+) -> Option<u64> {
     buf.clear();
     buf.extend_from_slice(&[0; 4]);
     postcard::to_io(value, &mut *buf).ok()?;
@@ -112,24 +200,6 @@ fn write_record<T: serde::Serialize>(file: &mut File, value: &T, buf: &mut Vec<u
     buf[..4].copy_from_slice(&len.to_le_bytes());
     file.write_all(buf).ok()?;
     Some(buf.len() as u64)
-}
-
-/// The record at `at`, moving `at` past it.
-#[cfg(unix)]
-fn read_record<T: serde::de::DeserializeOwned>(file: &File, at: &mut u64) -> Option<T> {
-    use std::os::unix::fs::FileExt;
-    let mut len = [0; 4];
-    file.read_exact_at(&mut len, *at).ok()?;
-    let mut body = vec![0; u32::from_le_bytes(len) as usize];
-    file.read_exact_at(&mut body, *at + 4).ok()?;
-    *at += 4 + body.len() as u64;
-    postcard::from_bytes(&body).ok()
-}
-
-#[cfg(not(unix))]
-fn read_record<T>(_: &File, _: &mut u64) -> Option<T> {
-    // Never spilled (see `Projects::new`).
-    None
 }
 
 /// Values put by index in any order and taken by index: held in memory
@@ -163,14 +233,8 @@ impl<T: serde::Serialize + serde::de::DeserializeOwned> Slots<T> {
 
     /// Writes the held values out; those that cannot be stay held.
     fn spill(&mut self) {
-        if self.file.is_none() {
-            let Ok(file) = tempfile::tempfile() else {
-                self.may_spill = false;
-                return;
-            };
-            self.file = Some((file, 0));
-        }
-        let Some((file, end)) = self.file.as_mut() else {
+        let Some((file, end)) = opened(&mut self.file) else {
+            self.may_spill = false;
             return;
         };
         let mut buf = Vec::new();
@@ -189,17 +253,15 @@ impl<T: serde::Serialize + serde::de::DeserializeOwned> Slots<T> {
         if let Some(v) = self.held.remove(&i) {
             return Some(v);
         }
-        let mut at = self.spilled.remove(&i)?;
+        let at = self.spilled.remove(&i)?;
         let file = &self.file.as_ref()?.0;
-        let got = read_record(file, &mut at);
-        if got.is_none() {
-            eprintln!("fwlint: error: a unit could not be read back from the temporary file");
-        }
-        got
+        Records::new(file, at, 1, 0).read()
     }
 }
 
-impl std::fmt::Debug for Projects {
+impl<T: serde::Serialize + serde::de::DeserializeOwned + Clone + std::fmt::Debug> std::fmt::Debug
+    for Spilled<T>
+{
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_list().entries(self.iter()).finish()
     }

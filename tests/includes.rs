@@ -5,7 +5,7 @@
 mod common;
 
 use common::write;
-use fwlint::judge::Finding;
+use fwlint::findings::Findings;
 use fwlint::ruleset::RuleSet;
 use fwlint::{Settings, analyse, check, scan};
 use std::path::Path;
@@ -26,7 +26,7 @@ fn shared_pins(root: &Path) {
     write(root, "web/app.py", "import flask\n");
 }
 
-fn codes_by_project(findings: &[Finding]) -> Vec<(String, String, String)> {
+fn codes_by_project(findings: &Findings) -> Vec<(String, String, String)> {
     findings
         .iter()
         .map(|f| (f.code.clone(), f.project.clone(), f.path.clone()))

@@ -85,8 +85,8 @@ fn findings_of(files: &[(&str, &str)]) -> Vec<(String, String, u32)> {
     let report = check(&settings, &rules).unwrap();
     report
         .findings
-        .into_iter()
-        .map(|f| (f.code, f.path, f.line))
+        .iter()
+        .map(|f| (f.code.clone(), f.path.clone(), f.line))
         .collect()
 }
 

@@ -132,7 +132,7 @@ fn check_repo(scan: &ScanArgs) -> Result<crate::Report, String> {
     let rules = configured_rules(&config)?;
     let mut report = crate::check(&settings, &rules).map_err(|e| e.to_string())?;
     let (root, _) = crate::base_of(&settings.paths);
-    config.apply(&mut report.findings, &rules, &root, crate::config::today());
+    report.findings = config.apply(report.findings, &rules, &root, crate::config::today());
     Ok(report)
 }
 

@@ -209,7 +209,7 @@ fn check(args: cli::CheckArgs, stdout_tty: bool) -> Result<ExitCode, String> {
     }
     let mut report = result.map_err(|e| e.to_string())?;
     let (root, _) = crate::base_of(&settings.paths);
-    config.apply(&mut report.findings, rules, &root, crate::config::today());
+    report.findings = config.apply(report.findings, rules, &root, crate::config::today());
     if args.verbose {
         verbose(&config, rules, &report, started);
     }
@@ -224,7 +224,8 @@ fn check(args: cli::CheckArgs, stdout_tty: bool) -> Result<ExitCode, String> {
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(b) = &baseline {
-        let hidden = b.filter(&mut report.findings);
+        let (shown, hidden) = b.filter(report.findings);
+        report.findings = shown;
         if hidden > 0 && !args.quiet {
             let s = if hidden == 1 { "" } else { "s" };
             eprintln!("fwlint: {hidden} known finding{s} from the baseline not shown");

@@ -16,7 +16,7 @@ struct Json<'a> {
     goals: Vec<GoalJson<'a>>,
     verdict: &'a Verdict,
     projects: ProjectsJson<'a>,
-    findings: Vec<FindingJson<'a>>,
+    findings: FindingsJson<'a>,
     stats: StatsJson<'a>,
 }
 
@@ -165,6 +165,20 @@ impl Serialize for ProjectsJson<'_> {
     }
 }
 
+/// The findings, serialised as they are read back (see [`crate::findings`]).
+struct FindingsJson<'a>(&'a crate::findings::Findings);
+
+impl Serialize for FindingsJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for f in self.0 {
+            seq.serialize_element(&finding(&f))?;
+        }
+        seq.end()
+    }
+}
+
 /// The report as pretty JSON, newline-terminated.
 pub fn render(report: &Report, elapsed_ms: u64) -> String {
     let mut out = Vec::new();
@@ -190,7 +204,7 @@ pub fn write(
         goals: goals(&report.rollup.goals),
         verdict: &report.verdict,
         projects: ProjectsJson(&report.projects),
-        findings: report.findings.iter().map(finding).collect(),
+        findings: FindingsJson(&report.findings),
         stats: stats(&report.stats, elapsed_ms),
     };
     serde_json::to_writer_pretty(&mut *out, &json)?;

@@ -79,7 +79,7 @@ pub fn render(report: &Report, rules: &RuleSet) -> String {
                 "version": env!("CARGO_PKG_VERSION"),
                 "rules": rules.codes.iter().map(rule).collect::<Vec<_>>(),
             }},
-            "results": report.findings.iter().map(|f| result(f, rules)).collect::<Vec<_>>(),
+            "results": report.findings.iter().map(|f| result(&f, rules)).collect::<Vec<_>>(),
             "properties": {
                 "verdict": report.verdict.status.as_str(),
                 "summary": report.verdict.summary,

@@ -163,7 +163,7 @@ pub fn render(report: &Report, rules: &RuleSet, p: &Paint) -> String {
         out.push('\n');
     }
     for f in &report.findings {
-        let _ = writeln!(out, "{}", finding_line(f, p));
+        let _ = writeln!(out, "{}", finding_line(&f, p));
     }
     let _ = writeln!(out, "\n{}", tally(&report.findings));
     out
@@ -174,16 +174,17 @@ pub fn findings_only(report: &Report, p: &Paint) -> String {
     report
         .findings
         .iter()
-        .map(|f| finding_line(f, p) + "\n")
+        .map(|f| finding_line(&f, p) + "\n")
         .collect()
 }
 
 /// `--statistics`: how many findings each rule has, most first.
 pub fn statistics(report: &Report) -> String {
-    let mut counts: std::collections::BTreeMap<(&str, &str, &str), usize> = Default::default();
+    let mut counts: std::collections::BTreeMap<(String, String, &str), usize> = Default::default();
     for f in &report.findings {
+        let f = f.into_owned();
         *counts
-            .entry((&f.code, &f.name, f.severity.as_str()))
+            .entry((f.code, f.name, f.severity.as_str()))
             .or_default() += 1;
     }
     let mut rows: Vec<_> = counts.into_iter().collect();
@@ -196,11 +197,15 @@ pub fn statistics(report: &Report) -> String {
 }
 
 /// `2 findings (1 warning, 1 info)` or `no findings`.
-pub fn tally(findings: &[Finding]) -> String {
+pub fn tally(findings: &crate::findings::Findings) -> String {
     if findings.is_empty() {
         return "no findings".into();
     }
-    let count = |s| findings.iter().filter(|f| f.severity == s).count();
+    let mut by_severity = std::collections::BTreeMap::new();
+    for f in findings {
+        *by_severity.entry(f.severity).or_insert(0) += 1;
+    }
+    let count = |s| by_severity.get(&s).copied().unwrap_or(0);
     let parts: Vec<String> = [
         (Severity::Error, "error"),
         (Severity::Warning, "warning"),
