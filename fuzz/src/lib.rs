@@ -73,5 +73,16 @@ pub fn run(target: &str, data: &[u8]) {
     let name = names[usize::from(pick) % names.len()];
     let kind = classify(name);
     assert_ne!(kind, FileKind::Other, "{name} is classified");
-    let _ = extract_file(name, kind, content, rules());
+    let whole = extract_file(name, kind, content, rules());
+    if kind == FileKind::Notebook {
+        // A notebook too large to hold is read from its file as parsed:
+        // that must read as the whole text does (but where a broken one
+        // breaks, see `same_reading`).
+        let streamed =
+            fwlint::extract::extract_notebook_streaming(name, content, rules(), None).unwrap();
+        assert!(
+            fwlint::extract::same_reading(&whole, &streamed),
+            "{whole:?}\n{streamed:?}"
+        );
+    }
 }

@@ -115,7 +115,9 @@ pub fn extract_file_keeping(
 
 /// [`extract_file_keeping`] for a notebook read from `file` as it is
 /// parsed: the same signals and diagnostics as from its whole text, with
-/// memory bounded by its largest cell rather than its size.
+/// memory bounded by its largest cell rather than its size. One thing may
+/// differ: where a notebook that is not JSON breaks, as serde_json's stream
+/// reader counts it after the character it looked ahead at ([`same_reading`]).
 pub fn extract_notebook_streaming(
     rel: &str,
     mut file: impl std::io::Read,
@@ -172,6 +174,25 @@ fn binary(kind: FileKind, out: &mut Extracted) {
             kind_name(kind)
         ),
     );
+}
+
+/// Two readings of a notebook agree, but for the position of the one
+/// diagnostic a broken notebook gives (see [`extract_notebook_streaming`]).
+#[doc(hidden)]
+pub fn same_reading(whole: &Extracted, streamed: &Extracted) -> bool {
+    let key = |e: &Extracted| {
+        let diagnostics: Vec<_> = e
+            .diagnostics
+            .iter()
+            .map(|d| {
+                let broken = d.message.starts_with(notebook::NOT_A_NOTEBOOK);
+                let at = (!broken).then_some((d.line, d.column));
+                (&d.path, d.cell, at, d.code, &d.message)
+            })
+            .collect();
+        format!("{:?} {diagnostics:?}", e.signals)
+    };
+    key(whole) == key(streamed)
 }
 
 thread_local! {
@@ -364,6 +385,10 @@ mod tests {
             r_kernel,
             Vec::new(),
             b"[]".to_vec(),
+            // Found by the fuzzer: the stream reader puts the error one
+            // column on (and a line on, past a newline).
+            b"0h".to_vec(),
+            b"0\n".to_vec(),
         ];
         let keep = |signals: Vec<Signal>| signals;
         for (i, bytes) in cases.iter().enumerate() {
@@ -372,7 +397,10 @@ mod tests {
                     extract_file_keeping("nb.ipynb", FileKind::Notebook, bytes, &rules, keep);
                 let streamed =
                     extract_notebook_streaming("nb.ipynb", &bytes[..], &rules, keep).unwrap();
-                assert_eq!(format!("{whole:?}"), format!("{streamed:?}"), "case {i}");
+                assert!(
+                    same_reading(&whole, &streamed),
+                    "case {i}: {whole:?} {streamed:?}"
+                );
             }
         }
     }

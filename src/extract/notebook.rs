@@ -97,6 +97,9 @@ impl<'de> serde::de::Visitor<'de> for AppendTo<'_> {
     }
 }
 
+/// How the diagnostic of a notebook that does not parse begins.
+pub const NOT_A_NOTEBOOK: &str = "not a Jupyter notebook (nbformat 4 JSON)";
+
 /// Reads a notebook cell by cell as the JSON is parsed: a 50 MB notebook
 /// is never held as a list of cells next to its text.
 pub fn extract(
@@ -133,7 +136,7 @@ pub fn extract_from<'de, R: serde_json::de::Read<'de>>(
         serde::de::DeserializeSeed::deserialize(&mut reader, &mut de).and_then(|()| de.end());
     if let Err(e) = read {
         // As before streaming: a broken notebook is one diagnostic, nothing else.
-        super::diagnose_json(out, &e, "not a Jupyter notebook (nbformat 4 JSON)");
+        super::diagnose_json(out, &e, NOT_A_NOTEBOOK);
         return;
     }
     if !reader.metadata.unwrap_or_default().is_python() {
