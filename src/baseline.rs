@@ -125,18 +125,17 @@ impl Baseline {
     /// current one) and returns how many were dropped.
     pub fn filter(&self, findings: Findings) -> (Findings, usize) {
         let mut left = self.known.clone();
-        let mut out = findings.sorter();
-        let mut hidden = 0;
-        for f in findings.iter() {
+        let shown = findings.filtered(|f| {
             match left.get_mut(&key(&f.code, &f.project, &f.path, &f.message)) {
                 Some(n) if *n > 0 => {
                     *n -= 1;
-                    hidden += 1;
+                    false
                 }
-                _ => out.push(f.into_owned()),
+                _ => true,
             }
-        }
-        (out.finish(), hidden)
+        });
+        let hidden = findings.len() - shown.len();
+        (shown, hidden)
     }
 }
 

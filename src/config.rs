@@ -503,24 +503,24 @@ impl Config {
                 )
             })
             .collect();
-        let kept = findings
-            .iter()
-            .filter(|f| !live.iter().any(|(e, glob)| e.covers(f, glob.as_ref())))
-            .map(std::borrow::Cow::into_owned);
-        let expired = expired
+        let expired: Vec<Finding> = expired
             .into_iter()
-            .filter_map(|e| self.expired_finding(e, rules, root));
-        let mut out = findings.sorter();
-        for mut f in kept.chain(expired) {
-            if !self.selected(&f.code) {
-                continue;
-            }
+            .filter_map(|e| self.expired_finding(e, rules, root))
+            .collect();
+        let overridden = |f: &mut Finding| {
             if let Some(&s) = self.severity.get(&f.code) {
                 f.severity = s;
             }
-            out.push(f);
-        }
-        out.finish()
+            self.selected(&f.code)
+        };
+        let kept = findings.filtered(|f| {
+            !live.iter().any(|(e, glob)| e.covers(f, glob.as_ref())) && overridden(f)
+        });
+        let expired = expired
+            .into_iter()
+            .filter_map(|mut f| overridden(&mut f).then_some(f))
+            .collect();
+        kept.with(expired)
     }
 
     /// Where this config file is, relative to the scanned root when inside it.

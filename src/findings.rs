@@ -51,10 +51,30 @@ impl Findings {
         self.sorted.iter()
     }
 
-    /// An empty sorter that spills as this one may: to make new findings
-    /// out of these.
-    pub fn sorter(&self) -> Sorter {
-        Sorter::new(self.may_spill)
+    /// Those `keep` keeps, as it changes them (not their order: no sort).
+    pub fn filtered(&self, mut keep: impl FnMut(&mut Finding) -> bool) -> Findings {
+        let mut sorted = Spilled::new(HELD, self.may_spill);
+        for f in self.iter() {
+            let mut f = f.into_owned();
+            if keep(&mut f) {
+                sorted.push(f);
+            }
+        }
+        Findings {
+            sorted,
+            may_spill: self.may_spill,
+        }
+    }
+
+    /// These and `more`, in report order.
+    pub fn with(self, more: Vec<Finding>) -> Findings {
+        if more.is_empty() {
+            return self;
+        }
+        let mut sorter = Sorter::new(self.may_spill);
+        sorter.extend(self.iter().map(Cow::into_owned));
+        sorter.extend(more);
+        sorter.finish()
     }
 }
 
@@ -109,14 +129,10 @@ impl Sorter {
             self.may_spill = false;
             return;
         };
-        let (start, mut buf, mut written) = (*end, Vec::new(), 0);
-        for f in &self.held {
-            let Some(len) = crate::projects::write_record(file, f, &mut buf) else {
-                self.may_spill = false;
-                break;
-            };
-            *end += len;
-            written += 1;
+        let start = *end;
+        let written = crate::projects::write_records(file, end, &self.held);
+        if written < self.held.len() {
+            self.may_spill = false;
         }
         self.runs.push((start, written));
         self.held.drain(..written);

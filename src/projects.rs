@@ -64,15 +64,7 @@ impl<T: serde::Serialize + serde::de::DeserializeOwned + Clone> Spilled<T> {
             self.may_spill = false;
             return;
         };
-        let mut record = Vec::new();
-        let mut written = 0;
-        for p in &self.held {
-            let Some(len) = write_record(file, p, &mut record) else {
-                break;
-            };
-            *end += len;
-            written += 1;
-        }
+        let written = write_records(file, end, &self.held);
         self.count += written;
         if written < self.held.len() {
             self.may_spill = false;
@@ -183,6 +175,23 @@ pub(crate) fn opened(file: &mut Option<(File, u64)>) -> Option<&mut (File, u64)>
         *file = Some((tempfile::tempfile().ok()?, 0));
     }
     file.as_mut()
+}
+
+/// Appends the `values` to `file` as records from `end`, moving `end`
+/// past them; how many were written whole (all, unless a write failed).
+pub(crate) fn write_records<T: serde::Serialize>(
+    file: &mut File,
+    end: &mut u64,
+    values: &[T],
+) -> usize {
+    let mut buf = Vec::new();
+    for (written, value) in values.iter().enumerate() {
+        let Some(len) = write_record(file, value, &mut buf) else {
+            return written;
+        };
+        *end += len;
+    }
+    values.len()
 }
 
 /// Appends `value` to `file` as one record (a little-endian `u32` length

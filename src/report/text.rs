@@ -182,9 +182,8 @@ pub fn findings_only(report: &Report, p: &Paint) -> String {
 pub fn statistics(report: &Report) -> String {
     let mut counts: std::collections::BTreeMap<(String, String, &str), usize> = Default::default();
     for f in &report.findings {
-        let f = f.into_owned();
         *counts
-            .entry((f.code, f.name, f.severity.as_str()))
+            .entry((f.code.clone(), f.name.clone(), f.severity.as_str()))
             .or_default() += 1;
     }
     let mut rows: Vec<_> = counts.into_iter().collect();
