@@ -138,6 +138,9 @@ pub fn extract_notebook_streaming(
     let uri: Vec<&str> = rules.uri_prefixes().collect();
     let de = serde_json::Deserializer::from_reader(std::io::BufReader::new(&mut text));
     notebook::extract_from(de, &uri, &mut pruning(rel, rules, keep), &mut out);
+    // A notebook that breaks early is still checked to its end, as the
+    // whole text is, for bytes that are not UTF-8.
+    let _ = std::io::copy(&mut text, &mut std::io::sink());
     if text.replaced {
         out.diagnostics.insert(0, not_utf8());
     }
@@ -389,6 +392,8 @@ mod tests {
             // column on (and a line on, past a newline).
             b"0h".to_vec(),
             b"0\n".to_vec(),
+            // Found by the fuzzer: invalid UTF-8 after the JSON breaks.
+            b"{\n \"cells\": [ ,\r \r\r\r u\xe4".to_vec(),
         ];
         let keep = |signals: Vec<Signal>| signals;
         for (i, bytes) in cases.iter().enumerate() {
