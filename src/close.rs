@@ -12,7 +12,7 @@ use crate::infer::{self, UnitAnalysis};
 use crate::judge;
 use crate::ruleset::{Goal, RuleSet};
 use crate::signal::{Diagnostic, Signal, SignalKind};
-use crate::units::{Tree, UnitFacts};
+use crate::units::{Shape, Tree, UnitFacts};
 use crate::{Project, Stats};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -83,8 +83,9 @@ impl Stored {
 pub struct Finisher<'r, 'x> {
     rules: &'r RuleSet,
     declared_goals: &'x [Goal],
-    /// Walked requirements files: an include of one is not read again.
-    requirements: &'x BTreeSet<String>,
+    /// What the walk found: an include of a requirements file it found is
+    /// not read again.
+    shape: &'x Shape,
     /// Included files read, by path (at most [`INCLUDES_KEPT`]).
     included: std::sync::Mutex<BTreeMap<String, Option<Vec<Signal>>>>,
     /// Included files the tree has counted.
@@ -95,15 +96,11 @@ pub struct Finisher<'r, 'x> {
 const INCLUDES_KEPT: usize = 256;
 
 impl<'r, 'x> Finisher<'r, 'x> {
-    pub fn new(
-        rules: &'r RuleSet,
-        shape: &'x crate::units::Shape,
-        declared_goals: &'x [Goal],
-    ) -> Self {
+    pub fn new(rules: &'r RuleSet, shape: &'x Shape, declared_goals: &'x [Goal]) -> Self {
         Finisher {
             rules,
             declared_goals,
-            requirements: &shape.requirements,
+            shape,
             included: Default::default(),
             counted: Default::default(),
         }
@@ -152,7 +149,7 @@ impl<'r, 'x> Finisher<'r, 'x> {
             let Some(rel) = crate::join_inside(infer::parent_dir(&from), &target) else {
                 continue;
             };
-            if self.requirements.contains(&rel) || done.len() >= INCLUDES_READ {
+            if self.shape.is_requirements(&rel) || done.len() >= INCLUDES_READ {
                 continue;
             }
             if !done.insert(rel.clone()) {
@@ -208,9 +205,8 @@ struct Enclosing {
 pub struct Closer<'r, 'x> {
     rules: &'r RuleSet,
     roots: &'x [String],
-    with_manifest: BTreeSet<&'x str>,
+    shape: &'x Shape,
     broken: BTreeSet<&'x str>,
-    manifests: &'x BTreeSet<String>,
     enclosing: Vec<Enclosing>,
     pub projects: crate::projects::Projects,
     /// The units' findings, in any order until the report sorts them.
@@ -224,7 +220,7 @@ pub struct Closer<'r, 'x> {
 impl<'r, 'x> Closer<'r, 'x> {
     pub fn new(
         rules: &'r RuleSet,
-        shape: &'x crate::units::Shape,
+        shape: &'x Shape,
         may_spill: bool,
         imported: BTreeSet<String>,
     ) -> Self {
@@ -232,13 +228,8 @@ impl<'r, 'x> Closer<'r, 'x> {
         Closer {
             rules,
             roots,
-            with_manifest: shape
-                .manifests
-                .iter()
-                .map(|m| infer::unit_of(m, roots))
-                .collect(),
+            shape,
             broken: BTreeSet::new(),
-            manifests: &shape.manifests,
             enclosing: Vec::new(),
             projects: crate::projects::Projects::new(crate::projects::HELD, may_spill),
             findings: crate::findings::Sorter::new(may_spill),
@@ -251,7 +242,7 @@ impl<'r, 'x> Closer<'r, 'x> {
     /// parsed may declare anything, so FW202 stays quiet in its unit.
     pub fn note(&mut self, diagnostics: Vec<Diagnostic>) {
         for d in &diagnostics {
-            if d.code != "FW003" && self.manifests.contains(&d.path) {
+            if d.code != "FW003" && self.shape.manifests.contains(&d.path) {
                 self.broken.insert(infer::unit_of(&d.path, self.roots));
             }
         }
@@ -329,7 +320,8 @@ impl<'r, 'x> Closer<'r, 'x> {
             .chain(self.enclosing_of(&unit.path).flat_map(|e| &e.declared))
             .collect();
         let enclosing = crate::enclosing_roots(self.roots, &unit.path);
-        let readable_manifest = enclosing.iter().any(|u| self.with_manifest.contains(u))
+        let with_manifest = |u: &&str| self.shape.with_manifest[self.shape.index_of(u)];
+        let readable_manifest = enclosing.iter().any(with_manifest)
             && !enclosing.iter().any(|u| self.broken.contains(u));
         let input = judge::UnitInput {
             unit,

@@ -13,15 +13,22 @@ use crate::walk::FileKind;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What the names of the files tell before any is read: where units start,
-/// which files are Python manifests and requirements, the first file.
+/// which units hold a Python manifest, which files are manifests, the first
+/// file. Kept small, as it lives through the whole check: a path here costs
+/// one root string per unit and eight bytes per manifest.
 #[derive(Debug, Default)]
 pub struct Shape {
     /// Unit roots, sorted (see [`infer::starts_unit`]).
     pub roots: Vec<String>,
-    /// Python dependency manifests (FW202 trusts only readable ones).
-    pub manifests: BTreeSet<String>,
-    /// Requirements files the walk found (an include of one is not re-read).
-    pub requirements: BTreeSet<String>,
+    /// Whether each root's unit holds a Python dependency manifest (FW202
+    /// trusts only readable ones); set by [`Shape::finish`].
+    pub with_manifest: Vec<bool>,
+    /// The Python dependency manifests, requirements files among them.
+    pub manifests: PathSet,
+    /// Folders of manifests that start a unit: roots by construction.
+    manifest_roots: PathSet,
+    /// Folders of manifests that start no unit (`requirements-dev.txt`).
+    loose_manifest_dirs: Vec<String>,
     /// The first file in path order (tree-wide findings point there).
     pub first: Option<String>,
     pub files: u64,
@@ -32,14 +39,25 @@ impl Shape {
     pub fn note(&mut self, rel: &str, kind: FileKind) {
         self.files += 1;
         keep_earliest(&mut self.first, rel);
-        if infer::starts_unit(rel, kind) {
-            self.roots.push(infer::parent_dir(rel).to_string());
+        let dir = infer::parent_dir(rel);
+        let starts = infer::starts_unit(rel, kind);
+        // A folder's files come one after another from the walk: most
+        // repeats are caught here, the rest by `finish`.
+        if starts && self.roots.last().is_none_or(|last| last != dir) {
+            self.roots.push(dir.to_string());
         }
-        if kind.is_manifest() {
-            self.manifests.insert(rel.to_string());
+        if !kind.is_manifest() {
+            return;
         }
-        if kind == FileKind::Requirements {
-            self.requirements.insert(rel.to_string());
+        self.manifests.insert(rel);
+        if starts {
+            self.manifest_roots.insert(dir);
+        } else if self
+            .loose_manifest_dirs
+            .last()
+            .is_none_or(|last| last != dir)
+        {
+            self.loose_manifest_dirs.push(dir.to_string());
         }
     }
 
@@ -51,14 +69,80 @@ impl Shape {
         }
         self.roots.extend(other.roots);
         self.manifests.extend(other.manifests);
-        self.requirements.extend(other.requirements);
+        self.manifest_roots.extend(other.manifest_roots);
+        self.loose_manifest_dirs.extend(other.loose_manifest_dirs);
     }
 
-    /// Sorts the roots, with `.` always among them.
+    /// Sorts the roots, with `.` always among them, and marks the units
+    /// holding a manifest.
     pub fn finish(&mut self) {
         self.roots.push(".".to_string());
-        self.roots.sort();
+        self.roots.sort_unstable();
         self.roots.dedup();
+        self.roots.shrink_to_fit();
+        self.manifests.finish();
+        self.manifest_roots.finish();
+        let mut with: Vec<bool> = self
+            .roots
+            .iter()
+            .map(|r| self.manifest_roots.contains(r))
+            .collect();
+        for dir in std::mem::take(&mut self.loose_manifest_dirs) {
+            let unit = match self.roots.binary_search(&dir) {
+                Ok(k) => k,
+                Err(_) => self.index_of(infer::unit_of(&dir, &self.roots)),
+            };
+            with[unit] = true;
+        }
+        self.with_manifest = with;
+        self.manifest_roots = PathSet::default();
+    }
+
+    /// The index of a root.
+    pub fn index_of(&self, root: &str) -> usize {
+        self.roots
+            .binary_search_by(|r| r.as_str().cmp(root))
+            .unwrap_or(0)
+    }
+
+    /// Whether the walk found `rel` and took it for a requirements file.
+    pub fn is_requirements(&self, rel: &str) -> bool {
+        crate::walk::classify(rel) == FileKind::Requirements && self.manifests.contains(rel)
+    }
+}
+
+/// A set of paths kept as 64-bit hashes, sorted once filled: 8 bytes a
+/// path however long. Two of a million paths share a hash with odds of
+/// about 3 in 10^8, and then a membership test errs for them.
+#[derive(Debug, Default)]
+pub struct PathSet(Vec<u64>);
+
+impl PathSet {
+    fn key(path: &str) -> u64 {
+        use std::hash::{Hash, Hasher};
+        // Fixed keys: the same path gives the same hash on every thread.
+        let mut h = std::hash::DefaultHasher::new();
+        path.hash(&mut h);
+        h.finish()
+    }
+
+    pub fn insert(&mut self, path: &str) {
+        self.0.push(Self::key(path));
+    }
+
+    fn extend(&mut self, other: PathSet) {
+        self.0.extend(other.0);
+    }
+
+    /// Sorts the hashes; until then `contains` is wrong.
+    fn finish(&mut self) {
+        self.0.sort_unstable();
+        self.0.dedup();
+        self.0.shrink_to_fit();
+    }
+
+    pub fn contains(&self, path: &str) -> bool {
+        self.0.binary_search(&Self::key(path)).is_ok()
     }
 }
 
@@ -230,5 +314,80 @@ impl<'r, 'x> Folded<'r, 'x> {
         let unit = infer::unit_of(&first.path, self.roots);
         let facts = self.units.entry(unit).or_default();
         facts.add_signals(signals, &mut self.tree, self.rules);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::walk::classify;
+
+    /// A shape noted file by file, as two walking threads would, in an
+    /// order that repeats folders apart.
+    fn shape_of(files: &[&str]) -> Shape {
+        let (mut one, mut two) = (Shape::default(), Shape::default());
+        for (i, f) in files.iter().enumerate() {
+            let half = if i % 2 == 0 { &mut one } else { &mut two };
+            half.note(f, classify(f));
+        }
+        one.merge(two);
+        one.finish();
+        one
+    }
+
+    #[test]
+    fn a_shape_knows_its_units_manifests_and_requirements() {
+        let shape = shape_of(&[
+            "svc/app/main.py",
+            "svc/pyproject.toml",
+            "svc/app/requirements-dev.txt",
+            "web/package.json",
+            "lib/core/requirements.txt",
+            "lib/core/setup.py",
+            "lib/extra/requirements-gpu.txt",
+            "docs/index.md",
+            "svc/Dockerfile",
+        ]);
+        assert_eq!(shape.roots, [".", "lib/core", "svc", "web"]);
+        assert_eq!(shape.files, 9);
+        assert_eq!(shape.first.as_deref(), Some("docs/index.md"));
+        // A loose requirements file belongs to the unit around its folder:
+        // svc/app's to svc, lib/extra's to the top.
+        let with: Vec<&str> = shape
+            .roots
+            .iter()
+            .zip(&shape.with_manifest)
+            .filter(|(_, w)| **w)
+            .map(|(r, _)| r.as_str())
+            .collect();
+        assert_eq!(with, [".", "lib/core", "svc"]);
+        for m in [
+            "svc/pyproject.toml",
+            "lib/core/setup.py",
+            "lib/extra/requirements-gpu.txt",
+        ] {
+            assert!(shape.manifests.contains(m), "{m}");
+        }
+        for other in [
+            "web/package.json",
+            "svc/app/main.py",
+            "svc/Dockerfile",
+            "lib/core",
+        ] {
+            assert!(!shape.manifests.contains(other), "{other}");
+        }
+        assert!(shape.is_requirements("lib/core/requirements.txt"));
+        assert!(shape.is_requirements("svc/app/requirements-dev.txt"));
+        assert!(!shape.is_requirements("svc/pyproject.toml"));
+        assert!(!shape.is_requirements("lib/other/requirements.txt"));
+        assert_eq!(shape.index_of("svc"), 2);
+    }
+
+    #[test]
+    fn a_tree_without_units_has_the_top_one() {
+        let shape = shape_of(&["a.py", "requirements-dev.txt"]);
+        assert_eq!(shape.roots, ["."]);
+        assert_eq!(shape.with_manifest, [true]);
+        assert!(shape_of(&[]).with_manifest == [false]);
     }
 }
