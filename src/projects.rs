@@ -11,7 +11,7 @@ use std::fs::File;
 use std::io::Write;
 
 /// Values kept in memory before the rest go to a file.
-pub const HELD: usize = 1024;
+pub const HELD: usize = 128;
 
 /// The report's projects, in path order.
 pub type Projects = Spilled<Project>;
