@@ -212,18 +212,12 @@ pub struct Closer<'r, 'x> {
     /// The units' findings, in any order until the report sorts them.
     findings: crate::findings::Sorter,
     /// Frameworks something in the tree imports: an FW203 for one of
-    /// them does not stand.
+    /// them does not stand. Complete before the first unit is closed.
     imported: BTreeSet<String>,
-    pub diagnostics: Vec<Diagnostic>,
 }
 
 impl<'r, 'x> Closer<'r, 'x> {
-    pub fn new(
-        rules: &'r RuleSet,
-        shape: &'x Shape,
-        may_spill: bool,
-        imported: BTreeSet<String>,
-    ) -> Self {
+    pub fn new(rules: &'r RuleSet, shape: &'x Shape, may_spill: bool) -> Self {
         let roots = &shape.roots;
         Closer {
             rules,
@@ -233,20 +227,27 @@ impl<'r, 'x> Closer<'r, 'x> {
             enclosing: Vec::new(),
             projects: crate::projects::Projects::new(crate::projects::HELD, may_spill),
             findings: crate::findings::Sorter::new(may_spill),
-            imported,
-            diagnostics: Vec::new(),
+            imported: BTreeSet::new(),
         }
     }
 
-    /// Takes diagnostics in as they come; a manifest that could not be
-    /// parsed may declare anything, so FW202 stays quiet in its unit.
+    /// The frameworks the whole tree imports, once every file is read.
+    pub fn imports(&mut self, imported: BTreeSet<String>) {
+        self.imported = imported;
+    }
+
+    /// Takes diagnostics in as they come, in any order, each as a finding
+    /// (none is held: a tree of broken files costs no memory for them). A
+    /// manifest that could not be parsed may declare anything, so FW202
+    /// stays quiet in its unit.
     pub fn note(&mut self, diagnostics: Vec<Diagnostic>) {
-        for d in &diagnostics {
+        for d in diagnostics {
             if d.code != "FW003" && self.shape.manifests.contains(&d.path) {
                 self.broken.insert(infer::unit_of(&d.path, self.roots));
             }
+            self.findings
+                .push(crate::diagnostic_finding(&d, self.roots, self.rules));
         }
-        self.diagnostics.extend(diagnostics);
     }
 
     /// Judges the unit at `path`; every unit before it in path order, and
@@ -345,7 +346,7 @@ impl<'r, 'x> Closer<'r, 'x> {
     /// The report, once every unit is closed: FW203 where nothing in the
     /// tree imports the framework, the tree's own findings, diagnostics.
     pub fn finish(
-        mut self,
+        self,
         root: String,
         tree: Tree<'r>,
         first: Option<&str>,
@@ -363,12 +364,6 @@ impl<'r, 'x> Closer<'r, 'x> {
             first,
             rules,
         ));
-        self.diagnostics.sort();
-        findings.extend(
-            self.diagnostics
-                .iter()
-                .map(|d| crate::diagnostic_finding(d, self.roots, rules)),
-        );
         let verdict = judge::verdict(&rollup, Some(&rollup), rules);
         stats.signals_kept = tree.kept;
         stats.phases.push(("analyse", started.elapsed()));

@@ -19,10 +19,16 @@ const RUN: usize = 4096;
 /// findings are, and each reader holds one buffer.
 const MERGE_AHEAD: usize = 8 * 1024;
 
-/// Report order: path, cell, line, column, code, project.
+/// Report order: path, cell, line, column, code, project, message. The
+/// message makes diagnostics' findings, taken as the threads give them,
+/// come out in one order.
 pub fn order(a: &Finding, b: &Finding) -> Ordering {
-    (&a.path, a.cell, a.line, a.column, &a.code, &a.project)
-        .cmp(&(&b.path, b.cell, b.line, b.column, &b.code, &b.project))
+    (
+        &a.path, a.cell, a.line, a.column, &a.code, &a.project, &a.message,
+    )
+        .cmp(&(
+            &b.path, b.cell, b.line, b.column, &b.code, &b.project, &b.message,
+        ))
 }
 
 /// Findings in report order, each once.

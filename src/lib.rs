@@ -678,24 +678,26 @@ pub fn check(settings: &Settings, rules: &RuleSet) -> Result<Report, Error> {
     let finisher = close::Finisher::new(rules, &shape, &settings.goals);
     let finished = std::sync::Mutex::new(projects::Slots::new(projects::HELD, may_spill));
     let open = std::sync::Mutex::new(Open::default());
+    // Diagnostics go to the closer as the files give them.
+    let closer = std::sync::Mutex::new(close::Closer::new(rules, &shape, may_spill));
+    lock(&closer).note(diagnostics);
     // The walk hands files over a bounded channel to the extracting pool,
     // whose threads have the roomy stacks parsers need (the walker's have
     // the default); the bound keeps the files in flight, and so memory, flat.
     // Files go in batches of one unit: one hand-over (and wake-up) per file
     // cost more than reading a small one.
     let (files, found) = std::sync::mpsc::sync_channel::<Batch>(1024 / HANDED);
-    let (mut tree, counts, found_diagnostics) = std::thread::scope(|s| {
+    let (mut tree, counts) = std::thread::scope(|s| {
         s.spawn(|| walk_in_order(&paths, &base, &shape.roots, settings, &excluded, files));
         // One worker per pool thread, each pulling batches until the walk
         // ends; the one handing in a unit's last batch finishes the unit.
         let found = std::sync::Mutex::new(found);
-        let done = std::sync::Mutex::new((units::Tree::default(), Stats::default(), Vec::new()));
+        let done = std::sync::Mutex::new((units::Tree::default(), Stats::default()));
         rayon::scope(|pool| {
             for _ in 0..rayon::current_num_threads() {
                 pool.spawn(|_| {
                     let mut tree = units::Tree::default();
                     let mut counts = Stats::default();
-                    let mut diagnostics = Vec::new();
                     let mut read = |rel: &str| read_include(&base, rel, rules);
                     loop {
                         // Not in the loop head: the lock would be held
@@ -707,19 +709,19 @@ pub fn check(settings: &Settings, rules: &RuleSet) -> Result<Report, Error> {
                             p.done
                                 .fetch_add(batch.files.len() as u64, Ordering::Relaxed);
                         }
-                        let Some((unit, facts, d)) = lock(&open).add(&batch, facts, d) else {
+                        lock(&closer).note(d);
+                        let Some((unit, facts)) = lock(&open).add(&batch, facts) else {
                             continue;
                         };
-                        diagnostics.extend(d);
                         let root = &shape.roots[unit];
-                        let unit_done =
-                            finisher.finish(root, facts, &mut tree, &mut diagnostics, &mut read);
+                        let mut d = Vec::new();
+                        let unit_done = finisher.finish(root, facts, &mut tree, &mut d, &mut read);
+                        lock(&closer).note(d);
                         lock(&finished).put(unit, unit_done);
                     }
                     let mut all = lock(&done);
                     all.0.merge(tree);
                     merge_counts(&mut all.1, counts);
-                    all.2.extend(diagnostics);
                 });
             }
         });
@@ -733,10 +735,8 @@ pub fn check(settings: &Settings, rules: &RuleSet) -> Result<Report, Error> {
     stats.phases.push(("extract", started.elapsed()));
     // Every unit is in: each is judged in path order, after the units
     // around it.
-    let imported = std::mem::take(&mut tree.imported);
-    let mut closer = close::Closer::new(rules, &shape, may_spill, imported);
-    closer.note(diagnostics);
-    closer.note(found_diagnostics);
+    let mut closer = closer.into_inner().unwrap_or_else(|p| p.into_inner());
+    closer.imports(std::mem::take(&mut tree.imported));
     let mut finished = finished.into_inner().unwrap_or_else(|p| p.into_inner());
     for (unit, root) in shape.roots.iter().enumerate() {
         if let Some(done) = finished.take(unit) {
@@ -901,9 +901,8 @@ fn fold_batch<'r>(
 /// batch is in, whichever thread folded it.
 #[derive(Default)]
 struct Open<'r> {
-    /// Unit → (facts so far, its diagnostics, batches in, batches in all
-    /// once known).
-    units: BTreeMap<usize, (units::UnitFacts<'r>, Vec<Diagnostic>, usize, Option<usize>)>,
+    /// Unit → (facts so far, batches in, batches in all once known).
+    units: BTreeMap<usize, (units::UnitFacts<'r>, usize, Option<usize>)>,
 }
 
 impl<'r> Open<'r> {
@@ -912,18 +911,16 @@ impl<'r> Open<'r> {
         &mut self,
         batch: &Batch,
         facts: units::UnitFacts<'r>,
-        d: Vec<Diagnostic>,
-    ) -> Option<(usize, units::UnitFacts<'r>, Vec<Diagnostic>)> {
+    ) -> Option<(usize, units::UnitFacts<'r>)> {
         let open = self.units.entry(batch.unit).or_default();
         open.0.merge(facts);
-        open.1.extend(d);
-        open.2 += 1;
-        open.3 = open.3.or(batch.last);
-        if open.3 != Some(open.2) {
+        open.1 += 1;
+        open.2 = open.2.or(batch.last);
+        if open.2 != Some(open.1) {
             return None;
         }
-        let (facts, d, _, _) = self.units.remove(&batch.unit)?;
-        Some((batch.unit, facts, d))
+        let (facts, _, _) = self.units.remove(&batch.unit)?;
+        Some((batch.unit, facts))
     }
 }
 
@@ -965,8 +962,8 @@ pub fn analyse(scan: Scan, settings: &Settings, rules: &RuleSet) -> Report {
         let tree = &mut folded.tree;
         finished.push(finisher.finish(root, facts, tree, &mut diagnostics, &mut read));
     }
-    let imported = std::mem::take(&mut folded.tree.imported);
-    let mut closer = close::Closer::new(rules, &shape, false, imported);
+    let mut closer = close::Closer::new(rules, &shape, false);
+    closer.imports(std::mem::take(&mut folded.tree.imported));
     closer.note(diagnostics);
     for (root, done) in shape.roots.iter().zip(finished) {
         closer.close(root, done);

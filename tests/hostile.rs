@@ -318,3 +318,55 @@ fn walkdir(root: &Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// Thousands of broken files, more than the findings a check sorts in
+/// memory: each is one diagnostic finding, taken as the threads give them,
+/// and the report is the same, in path order, whatever the thread count.
+#[test]
+fn many_broken_files_each_give_one_finding_in_one_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for unit in 0..50 {
+        write(root, &format!("u{unit:02}/pyproject.toml"), b"[project\n");
+        for i in 0..100 {
+            let nb = format!("u{unit:02}/nb/{i:03}.ipynb");
+            write(root, &nb, b"{\"cells\": [");
+        }
+    }
+    let check = |threads: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_fwlint"))
+            .args([
+                "check",
+                "--format",
+                "json",
+                "--fail-on",
+                "never",
+                "--threads",
+                threads,
+            ])
+            .arg(root)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        report["stats"]["elapsed_ms"] = serde_json::Value::Null;
+        report
+    };
+    let one = check("1");
+    let findings = one["findings"].as_array().unwrap();
+    let broken: Vec<&str> = findings
+        .iter()
+        .filter(|f| f["rule"] == "FW002")
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    // 5,000 notebooks and 50 manifests, each once, in path order.
+    assert_eq!(broken.len(), 5050);
+    assert!(broken.is_sorted(), "not in path order");
+    assert!(broken.windows(2).all(|w| w[0] != w[1]), "a file twice");
+    assert_eq!(one, check("2"));
+    assert_eq!(one, check("8"));
+}
