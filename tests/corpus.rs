@@ -6,6 +6,7 @@
 //! defaults resolved), Gradle/Podfile/package.json/Python manifest
 //! declarations, and nothing from git-ignored paths.
 
+mod common;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -49,18 +50,13 @@ fn corpus() -> Corpus {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    let run = Command::new(env!("CARGO_BIN_EXE_fwlint"))
-        .args(["signals", "--hidden"])
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
+    let run = common::stdout_of(
+        Command::new(env!("CARGO_BIN_EXE_fwlint"))
+            .args(["signals", "--hidden"])
+            .arg(&out),
     );
     let mut signals: BTreeMap<String, Vec<Value>> = BTreeMap::new();
-    for line in String::from_utf8(run.stdout).unwrap().lines() {
+    for line in String::from_utf8(run).unwrap().lines() {
         let s: Value = serde_json::from_str(line).unwrap();
         signals
             .entry(s["path"].as_str().unwrap().to_string())

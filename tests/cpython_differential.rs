@@ -6,6 +6,7 @@
 //! python3 is on every machine this project runs on (see .ci/run); without it
 //! the test fails rather than passing vacuously.
 
+mod common;
 #[path = "common/pycorpus.rs"]
 mod pycorpus;
 
@@ -49,19 +50,14 @@ fn fwlint_imports(root: &Path) -> HashMap<String, Vec<(u32, String)>> {
         .filter(|p| p != Path::new("site-packages"))
         .collect();
     entries.sort();
-    let out = Command::new(env!("CARGO_BIN_EXE_fwlint"))
-        .current_dir(root)
-        .args(["signals", "--no-ignore", "--hidden", "--format", "jsonl"])
-        .args(&entries)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = common::stdout_of(
+        Command::new(env!("CARGO_BIN_EXE_fwlint"))
+            .current_dir(root)
+            .args(["signals", "--no-ignore", "--hidden", "--format", "jsonl"])
+            .args(&entries),
     );
     let mut got: HashMap<String, Vec<(u32, String)>> = HashMap::new();
-    for line in String::from_utf8(out.stdout).unwrap().lines() {
+    for line in String::from_utf8(out).unwrap().lines() {
         let s: SignalLine = serde_json::from_str(line).unwrap();
         if s.kind == "import" {
             got.entry(s.path).or_default().push((s.line, s.key));

@@ -334,25 +334,18 @@ fn many_broken_files_each_give_one_finding_in_one_order() {
         }
     }
     let check = |threads: &str| {
-        let out = Command::new(env!("CARGO_BIN_EXE_fwlint"))
-            .args([
-                "check",
-                "--format",
-                "json",
-                "--fail-on",
-                "never",
-                "--threads",
-                threads,
-            ])
-            .arg(root)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let mut report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let args = [
+            "check",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "--threads",
+            threads,
+        ];
+        let fwlint = env!("CARGO_BIN_EXE_fwlint");
+        let out = common::stdout_of(Command::new(fwlint).args(args).arg(root));
+        let mut report: serde_json::Value = serde_json::from_slice(&out).unwrap();
         report["stats"]["elapsed_ms"] = serde_json::Value::Null;
         report
     };
