@@ -204,7 +204,6 @@ struct Enclosing {
 
 pub struct Closer<'r, 'x> {
     rules: &'r RuleSet,
-    roots: &'x [String],
     shape: &'x Shape,
     broken: BTreeSet<&'x str>,
     enclosing: Vec<Enclosing>,
@@ -218,10 +217,8 @@ pub struct Closer<'r, 'x> {
 
 impl<'r, 'x> Closer<'r, 'x> {
     pub fn new(rules: &'r RuleSet, shape: &'x Shape, may_spill: bool) -> Self {
-        let roots = &shape.roots;
         Closer {
             rules,
-            roots,
             shape,
             broken: BTreeSet::new(),
             enclosing: Vec::new(),
@@ -243,10 +240,11 @@ impl<'r, 'x> Closer<'r, 'x> {
     pub fn note(&mut self, diagnostics: Vec<Diagnostic>) {
         for d in diagnostics {
             if d.code != "FW003" && self.shape.manifests.contains(&d.path) {
-                self.broken.insert(infer::unit_of(&d.path, self.roots));
+                self.broken
+                    .insert(infer::unit_of(&d.path, &self.shape.roots));
             }
             self.findings
-                .push(crate::diagnostic_finding(&d, self.roots, self.rules));
+                .push(crate::diagnostic_finding(&d, &self.shape.roots, self.rules));
         }
     }
 
@@ -320,9 +318,8 @@ impl<'r, 'x> Closer<'r, 'x> {
             .filter(|s| python_declaration(s))
             .chain(self.enclosing_of(&unit.path).flat_map(|e| &e.declared))
             .collect();
-        let enclosing = crate::enclosing_roots(self.roots, &unit.path);
-        let with_manifest = |u: &&str| self.shape.with_manifest[self.shape.index_of(u)];
-        let readable_manifest = enclosing.iter().any(with_manifest)
+        let enclosing = crate::enclosing_roots(&self.shape.roots, &unit.path);
+        let readable_manifest = enclosing.iter().any(|u| self.shape.holds_manifest(u))
             && !enclosing.iter().any(|u| self.broken.contains(u));
         let input = judge::UnitInput {
             unit,

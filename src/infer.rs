@@ -121,6 +121,13 @@ pub fn unit_of<'r>(path: &str, roots: &'r [String]) -> &'r str {
     "."
 }
 
+/// The index of `root` in the sorted `roots` (0, the first, if absent).
+pub fn root_index(roots: &[String], root: &str) -> usize {
+    roots
+        .binary_search_by(|r| r.as_str().cmp(root))
+        .unwrap_or(0)
+}
+
 pub fn describe(signal: &Signal) -> String {
     match signal.kind {
         SignalKind::Import if signal.names.is_empty() => format!("import {}", signal.key),

@@ -709,14 +709,18 @@ pub fn check(settings: &Settings, rules: &RuleSet) -> Result<Report, Error> {
                             p.done
                                 .fetch_add(batch.files.len() as u64, Ordering::Relaxed);
                         }
-                        lock(&closer).note(d);
+                        if !d.is_empty() {
+                            lock(&closer).note(d);
+                        }
                         let Some((unit, facts)) = lock(&open).add(&batch, facts) else {
                             continue;
                         };
                         let root = &shape.roots[unit];
                         let mut d = Vec::new();
                         let unit_done = finisher.finish(root, facts, &mut tree, &mut d, &mut read);
-                        lock(&closer).note(d);
+                        if !d.is_empty() {
+                            lock(&closer).note(d);
+                        }
                         lock(&finished).put(unit, unit_done);
                     }
                     let mut all = lock(&done);
@@ -820,11 +824,7 @@ struct InOrder<'a> {
 
 impl InOrder<'_> {
     fn file(&mut self, entry: FileEntry) {
-        let unit = infer::unit_of(&entry.rel, self.roots);
-        let unit = self
-            .roots
-            .binary_search_by(|r| r.as_str().cmp(unit))
-            .unwrap_or(0);
+        let unit = infer::root_index(self.roots, infer::unit_of(&entry.rel, self.roots));
         let inside = |u: usize| infer::is_inside(&entry.rel, &self.roots[u]);
         if self
             .open

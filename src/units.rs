@@ -22,7 +22,7 @@ pub struct Shape {
     pub roots: Vec<String>,
     /// Whether each root's unit holds a Python dependency manifest (FW202
     /// trusts only readable ones); set by [`Shape::finish`].
-    pub with_manifest: Vec<bool>,
+    with_manifest: Vec<bool>,
     /// The Python dependency manifests, requirements files among them.
     pub manifests: PathSet,
     /// Folders of manifests that start a unit: roots by construction.
@@ -100,9 +100,12 @@ impl Shape {
 
     /// The index of a root.
     pub fn index_of(&self, root: &str) -> usize {
-        self.roots
-            .binary_search_by(|r| r.as_str().cmp(root))
-            .unwrap_or(0)
+        infer::root_index(&self.roots, root)
+    }
+
+    /// Whether the unit at `root` holds a Python dependency manifest.
+    pub fn holds_manifest(&self, root: &str) -> bool {
+        self.with_manifest[self.index_of(root)]
     }
 
     /// Whether the walk found `rel` and took it for a requirements file.
