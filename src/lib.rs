@@ -464,9 +464,13 @@ fn extract_entry(entry: &FileEntry, rules: &RuleSet, keep: Option<&extract::Keep
                 extract::extract_notebook_streaming(&entry.rel, file.take(limit), rules, keep)?;
             return Ok(Ok((limit, out)));
         }
-        let bytes = read_up_to(file, limit)?;
-        let out = extract::extract_file_keeping(&entry.rel, entry.kind, &bytes, rules, keep);
-        Ok(Ok((bytes.len() as u64, out)))
+        with_read_buffer(|buffer| {
+            // Room for the whole file: one read, what it held when opened.
+            buffer.reserve(usize::try_from(limit).unwrap_or(0));
+            file.take(limit).read_to_end(buffer)?;
+            let out = extract::extract_file_keeping(&entry.rel, entry.kind, buffer, rules, keep);
+            Ok(Ok((buffer.len() as u64, out)))
+        })
     });
     match read {
         Ok(Ok((bytes, out))) => {
@@ -527,6 +531,30 @@ fn open_regular(path: &Path) -> std::io::Result<(std::fs::File, u64)> {
         return Err(std::io::Error::other("not a regular file"));
     }
     Ok((file, meta.len()))
+}
+
+/// The capacity a thread's read buffer keeps between files: most sources
+/// are smaller, and a larger buffer is given back at once.
+const KEPT_BUFFER: usize = 256 << 10;
+
+thread_local! {
+    static READ_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` with this thread's read buffer, empty. One buffer a thread
+/// instead of one a file: an allocator hands each new block out cold, and
+/// the first touch of it cost more than the copy the read makes into it.
+fn with_read_buffer<T>(f: impl FnOnce(&mut Vec<u8>) -> T) -> T {
+    READ_BUFFER.with(|cell| {
+        // Taken out, so that a nested call (none today) gets its own.
+        let mut buffer = cell.take();
+        buffer.clear();
+        let result = f(&mut buffer);
+        if buffer.capacity() <= KEPT_BUFFER {
+            cell.replace(buffer);
+        }
+        result
+    })
 }
 
 /// At most `limit` bytes, in one buffer sized once (growing by doubling held
