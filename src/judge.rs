@@ -432,17 +432,29 @@ pub fn used_through(signal: &Signal, rules: &RuleSet) -> BTreeSet<String> {
 }
 
 /// What the rules make of one signal, worked out once: the rules it
-/// matches and, for an import, the distribution it comes from.
+/// matches and, for an import, the frameworks its distribution is used
+/// through.
 struct Matched {
     ids: Vec<usize>,
-    dist: Option<String>,
+    /// For an import: the frameworks (indices) its distribution is used
+    /// through.
+    through: Vec<usize>,
 }
 
 impl Matched {
     fn new(signal: &Signal, rules: &RuleSet) -> Matched {
+        let mut through = Vec::new();
+        if is_import(signal) {
+            let dist = rules.packages.dist_of_import(&signal.key);
+            through.extend(
+                (rules.frameworks.iter().enumerate())
+                    .filter(|(_, f)| f.used_through.iter().any(|u| *u == dist))
+                    .map(|(i, _)| i),
+            );
+        }
         Matched {
             ids: rules.matching(signal),
-            dist: is_import(signal).then(|| rules.packages.dist_of_import(&signal.key)),
+            through,
         }
     }
 
@@ -450,22 +462,13 @@ impl Matched {
         signal.kind == SignalKind::Include
             || !self.ids.is_empty()
             || (signal.kind == SignalKind::Dependency && framework_package(signal, rules).is_some())
-            || self.dist.as_ref().is_some_and(|dist| {
-                rules
-                    .frameworks
-                    .iter()
-                    .any(|f| f.used_through.contains(dist))
-            })
+            || !self.through.is_empty()
     }
 
     fn used_through(&self, rules: &RuleSet) -> BTreeSet<String> {
         let mut fws = frameworks_in(&self.ids, rules);
-        if let Some(dist) = &self.dist {
-            for f in &rules.frameworks {
-                if f.used_through.contains(dist) {
-                    fws.insert(f.id.clone());
-                }
-            }
+        for &f in &self.through {
+            fws.insert(rules.frameworks[f].id.clone());
         }
         fws
     }

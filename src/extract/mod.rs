@@ -35,7 +35,8 @@ pub fn extract_file(rel: &str, kind: FileKind, bytes: &[u8], rules: &RuleSet) ->
 
 /// What a caller keeps of a file's signals (a check: `judge::essentials`).
 /// It must be composable: keeping of (kept ++ later) what it keeps of the
-/// whole, for signals in scan order.
+/// whole, for signals in scan order. It sees them with their path's
+/// contexts but before their path is set, which is the same for all.
 pub type Keep<'k> = dyn Fn(Vec<Signal>) -> Vec<Signal> + Sync + 'k;
 
 /// [`extract_file`], keeping of a large notebook, as its cells are read,
@@ -50,11 +51,11 @@ pub fn extract_file_keeping(
     let mut out = Extracted::default();
     if kind == FileKind::Artifact {
         artifact::magic(bytes, &mut out);
-        return finish(rel, out, rules);
+        return finish(rel, out, rules, keep);
     }
     if is_binary(bytes) {
         binary(kind, &mut out);
-        return finish(rel, out, rules);
+        return finish(rel, out, rules, keep);
     }
     let uri: Vec<&str> = rules.uri_prefixes().collect();
     match kind {
@@ -110,7 +111,7 @@ pub fn extract_file_keeping(
         // Artifacts were handled before the binary sniff.
         FileKind::Artifact | FileKind::Other => {}
     }
-    finish(rel, out, rules)
+    finish(rel, out, rules, keep)
 }
 
 /// [`extract_file_keeping`] for a notebook read from `file` as it is
@@ -129,7 +130,7 @@ pub fn extract_notebook_streaming(
     (&mut file).take(SNIFF as u64).read_to_end(&mut head)?;
     if is_binary(&head) {
         binary(FileKind::Notebook, &mut out);
-        return Ok(finish(rel, out, rules));
+        return Ok(finish(rel, out, rules, keep));
     }
     if head.starts_with(b"\xEF\xBB\xBF") {
         head.drain(..3);
@@ -144,7 +145,7 @@ pub fn extract_notebook_streaming(
     if text.replaced {
         out.diagnostics.insert(0, not_utf8());
     }
-    Ok(finish(rel, out, rules))
+    Ok(finish(rel, out, rules, keep))
 }
 
 /// What a notebook's reader does with the signals found so far: keeps only
@@ -156,7 +157,7 @@ fn pruning<'a>(
 ) -> impl FnMut(&mut Vec<Signal>) + 'a {
     move |signals: &mut Vec<Signal>| {
         if let Some(keep) = keep {
-            place(rel, signals, rules);
+            add_path_contexts(rel, signals, rules);
             *signals = keep(std::mem::take(signals));
         }
     }
@@ -230,27 +231,36 @@ pub fn path_signal(rel: &str, rules: &RuleSet) -> Option<Signal> {
     })
 }
 
-fn finish(rel: &str, mut out: Extracted, rules: &RuleSet) -> Extracted {
-    place(rel, &mut out.signals, rules);
+/// Gives the signals their path's contexts, keeps what `keep` keeps and
+/// only then gives them their path: most of a check's signals are dropped
+/// (`import os`), and a path each would be an allocation each.
+fn finish(rel: &str, mut out: Extracted, rules: &RuleSet, keep: Option<&Keep>) -> Extracted {
+    add_path_contexts(rel, &mut out.signals, rules);
+    if let Some(keep) = keep {
+        out.signals = keep(std::mem::take(&mut out.signals));
+    }
+    for s in &mut out.signals {
+        if s.path != rel {
+            s.path = rel.to_string();
+        }
+    }
     for d in &mut out.diagnostics {
         d.path = rel.to_string();
     }
     out
 }
 
-/// Gives signals their file's path and the contexts its path implies
-/// (`test`, `example`…). Placing placed signals changes nothing.
-fn place(rel: &str, signals: &mut [Signal], rules: &RuleSet) {
+/// Gives signals the contexts their file's path implies (`test`,
+/// `example`…). Giving them twice changes nothing.
+fn add_path_contexts(rel: &str, signals: &mut [Signal], rules: &RuleSet) {
     let contexts = rules.path_contexts(rel);
+    if contexts.is_empty() {
+        return;
+    }
     for s in signals {
-        if s.path != rel {
-            s.path = rel.to_string();
-        }
-        if !contexts.is_empty() {
-            s.context.extend_from_slice(&contexts);
-            s.context.sort();
-            s.context.dedup();
-        }
+        s.context.extend_from_slice(&contexts);
+        s.context.sort();
+        s.context.dedup();
     }
 }
 

@@ -139,6 +139,9 @@ pub struct RuleSet {
     pub rules: Vec<SignalRule>,
     pub packages: Packages,
     by_import: HashMap<String, Vec<usize>>,
+    /// Modules `m` of the `by_import` keys `m.name`: only `from m import
+    /// name` can name one of those, so only then are names looked up.
+    import_parents: rustc_hash::FxHashSet<String>,
     by_key: HashMap<(SignalKind, String), Vec<usize>>,
     uri_rules: Vec<usize>,
     /// Dependency and image rules whose pattern ends in `*`: (kind, prefix, rule).
@@ -355,6 +358,7 @@ impl RuleSet {
                 rules,
                 packages,
                 by_import: HashMap::default(),
+                import_parents: Default::default(),
                 by_key: HashMap::default(),
                 uri_rules: Vec::new(),
                 prefix_rules: Vec::new(),
@@ -380,9 +384,16 @@ impl RuleSet {
                     }
                 }
                 // `from google.cloud import aiplatform` imports google.cloud.aiplatform.
-                for name in &signal.names {
-                    if let Some(ids) = self.by_import.get(&format!("{key}.{name}")) {
-                        out.extend_from_slice(ids);
+                if !signal.names.is_empty() && self.import_parents.contains(key.as_str()) {
+                    let mut joined = String::new();
+                    for name in &signal.names {
+                        joined.clear();
+                        joined.push_str(key);
+                        joined.push('.');
+                        joined.push_str(name);
+                        if let Some(ids) = self.by_import.get(joined.as_str()) {
+                            out.extend_from_slice(ids);
+                        }
                     }
                 }
             }
@@ -615,6 +626,11 @@ impl Compiler {
                 message: e.to_string(),
             })?;
         set.keyword_words = self.words;
+        set.import_parents = set
+            .by_import
+            .keys()
+            .filter_map(|k| k.rsplit_once('.').map(|(parent, _)| parent.to_string()))
+            .collect();
         Ok(set)
     }
 }

@@ -2,6 +2,7 @@
 
 use super::model::PackageDef;
 use rustc_hash::FxHashMap as HashMap;
+use std::borrow::Cow;
 
 /// PEP 503 normalisation: lowercase, runs of `-`, `_`, `.` become one `-`.
 pub fn normalize_dist(name: &str) -> String {
@@ -90,8 +91,9 @@ impl Packages {
         }
     }
 
-    /// The distribution that provides an imported module (longest listed prefix).
-    pub fn dist_of_import(&self, module: &str) -> String {
+    /// The distribution that provides an imported module (longest listed
+    /// prefix). Borrowed in the common cases: a scan asks for every import.
+    pub fn dist_of_import<'a>(&'a self, module: &'a str) -> Cow<'a, str> {
         let mut best: Option<&String> = None;
         for (i, _) in module.match_indices('.').chain([(module.len(), "")]) {
             if let Some(d) = self.by_import.get(&module[..i]) {
@@ -99,8 +101,18 @@ impl Packages {
             }
         }
         match best {
-            Some(d) => d.clone(),
-            None => normalize_dist(module.split('.').next().unwrap_or(module)),
+            Some(d) => Cow::Borrowed(d),
+            None => {
+                let top = module.split('.').next().unwrap_or(module);
+                let normal = top
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+                if normal {
+                    Cow::Borrowed(top)
+                } else {
+                    Cow::Owned(normalize_dist(top))
+                }
+            }
         }
     }
 }
@@ -108,6 +120,14 @@ impl Packages {
 #[cfg(test)]
 mod tests {
     use super::normalize_dist;
+
+    #[test]
+    fn dist_of_an_unlisted_import_is_its_normalised_top_module() {
+        let packages = super::Packages::new(Vec::new());
+        assert_eq!(packages.dist_of_import("numpy.linalg"), "numpy");
+        assert_eq!(packages.dist_of_import("My_Pkg.sub"), "my-pkg");
+        assert_eq!(packages.dist_of_import("h5py"), "h5py");
+    }
 
     #[test]
     fn pep503() {
