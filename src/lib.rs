@@ -47,6 +47,9 @@ pub struct Settings {
     pub goals_at: Option<(String, usize)>,
     /// Counters a progress display reads while the scan runs.
     pub progress: Option<std::sync::Arc<Progress>>,
+    /// Bytes of file names a check may hold between its two passes instead
+    /// of walking the tree twice; `None`: [`NAMES_HELD`].
+    pub names_held_at_most: Option<usize>,
 }
 
 /// How far a scan is: files found by the walk, and files extracted.
@@ -100,6 +103,9 @@ pub struct Stats {
     pub phases: Vec<(&'static str, std::time::Duration)>,
     /// Signals held after extraction (a check keeps only the essential ones).
     pub signals_kept: u64,
+    /// Whether a check walked the tree a second time to read it, its
+    /// names being too many to hold ([`Settings::names_held_at_most`]).
+    pub walked_again: bool,
 }
 
 /// Everything the walk and the extractors found.
@@ -677,21 +683,28 @@ pub fn check(settings: &Settings, rules: &RuleSet) -> Result<Report, Error> {
     let mut stats = Stats::default();
     let mut diagnostics = Vec::new();
     let shape = std::sync::Mutex::new(units::Shape::default());
+    let held = Held::new(&base, settings.names_held_at_most.unwrap_or(NAMES_HELD));
     for p in &paths {
         let walked = walk::visit(
             p,
             &base,
             &settings.walk,
-            &units::Shape::default,
-            &|mine, f| {
+            &|| (units::Shape::default(), Vec::new()),
+            &|(mine, files), f| {
                 if !excluded.is_match(&f.rel) {
                     mine.note(&f.rel, f.kind);
+                    held.hold(files, f);
                 }
             },
-            &|mine| lock(&shape).merge(mine),
+            &|(mine, files)| {
+                lock(&shape).merge(mine);
+                held.take(files);
+            },
         );
         note_walk_problems(walked, &mut diagnostics, &mut stats);
     }
+    let held = held.into_files();
+    stats.walked_again = held.is_none();
     let mut shape = shape.into_inner().unwrap_or_else(|p| p.into_inner());
     shape.finish();
     stats.files_seen = shape.files;
@@ -716,7 +729,17 @@ pub fn check(settings: &Settings, rules: &RuleSet) -> Result<Report, Error> {
     // cost more than reading a small one.
     let (files, found) = std::sync::mpsc::sync_channel::<Batch>(1024 / HANDED);
     let (mut tree, counts) = std::thread::scope(|s| {
-        s.spawn(|| walk_in_order(&paths, &base, &shape.roots, settings, &excluded, files));
+        s.spawn(|| {
+            walk_in_order(
+                &paths,
+                &base,
+                &shape.roots,
+                held,
+                settings,
+                &excluded,
+                files,
+            )
+        });
         // One worker per pool thread, each pulling batches until the walk
         // ends; the one handing in a unit's last batch finishes the unit.
         let found = std::sync::Mutex::new(found);
@@ -808,13 +831,11 @@ fn walk_in_order(
     paths: &[PathBuf],
     base: &Path,
     roots: &[String],
+    held: Option<Vec<HeldFile>>,
     settings: &Settings,
     excluded: &globset::GlobSet,
     tx: SyncSender<Batch>,
 ) {
-    let mut paths: Vec<(String, &PathBuf)> =
-        paths.iter().map(|p| (walk::relative(p, base), p)).collect();
-    paths.sort();
     let mut walker = InOrder {
         roots,
         open: Vec::new(),
@@ -822,12 +843,24 @@ fn walk_in_order(
         closed: vec![false; roots.len()],
         tx,
     };
-    for (_, p) in paths {
-        walk::visit_depth_first(p, base, &settings.walk, &mut |entry| {
-            if !excluded.is_match(&entry.rel) {
-                walker.file(entry);
-            }
-        });
+    if let Some(mut files) = held {
+        // In path order, the files under a folder are one run, as depth
+        // first: a folder's path is a prefix of theirs and no other's.
+        files.sort_unstable_by(|a, b| a.rel.cmp(&b.rel));
+        for file in files {
+            walker.file(file.entry(base));
+        }
+    } else {
+        let mut paths: Vec<(String, &PathBuf)> =
+            paths.iter().map(|p| (walk::relative(p, base), p)).collect();
+        paths.sort();
+        for (_, p) in paths {
+            walk::visit_depth_first(p, base, &settings.walk, &mut |entry| {
+                if !excluded.is_match(&entry.rel) {
+                    walker.file(entry);
+                }
+            });
+        }
     }
     walker.flush();
     while let Some((unit, sent)) = walker.open.pop() {
@@ -837,6 +870,100 @@ fn walk_in_order(
         if !walker.closed[unit] {
             walker.close(unit, 0);
         }
+    }
+}
+
+/// Bytes of names the first walk may hold for the reading pass (about a
+/// hundred a file, so some 300,000 files); a larger tree is walked again.
+const NAMES_HELD: usize = 32 << 20;
+
+/// A file the first walk found, held for the reading pass: walking the
+/// tree a second time cost as much as the first walk (an eighth of a
+/// check's time on synth100000). Its path is `base/rel` unless the walk
+/// spelled it otherwise.
+struct HeldFile {
+    rel: String,
+    path: Option<PathBuf>,
+    kind: FileKind,
+}
+
+impl HeldFile {
+    fn entry(self, base: &Path) -> FileEntry {
+        FileEntry {
+            path: self.path.unwrap_or_else(|| base.join(&self.rel)),
+            rel: self.rel,
+            kind: self.kind,
+        }
+    }
+}
+
+/// The files the walking threads hold, while they fit in a budget of
+/// bytes; past it, none are (the reading pass then walks again).
+struct Held<'b> {
+    base: &'b Path,
+    budget: usize,
+    used: std::sync::atomic::AtomicUsize,
+    over: std::sync::atomic::AtomicBool,
+    files: std::sync::Mutex<Vec<HeldFile>>,
+}
+
+impl<'b> Held<'b> {
+    fn new(base: &'b Path, budget: usize) -> Held<'b> {
+        Held {
+            base,
+            budget,
+            used: Default::default(),
+            over: Default::default(),
+            files: Default::default(),
+        }
+    }
+
+    /// Holds a file in a walking thread's own list, unless over budget.
+    fn hold(&self, mine: &mut Vec<HeldFile>, f: FileEntry) {
+        if self.over.load(Ordering::Relaxed) {
+            if mine.capacity() > 0 {
+                *mine = Vec::new();
+            }
+            return;
+        }
+        let path = (!self.spells(&f)).then_some(f.path);
+        let size = std::mem::size_of::<HeldFile>()
+            + f.rel.len()
+            + path.as_ref().map_or(0, |p| p.as_os_str().len());
+        if self.used.fetch_add(size, Ordering::Relaxed) + size > self.budget {
+            self.over.store(true, Ordering::Relaxed);
+            *mine = Vec::new();
+            return;
+        }
+        mine.push(HeldFile {
+            rel: f.rel,
+            path,
+            kind: f.kind,
+        });
+    }
+
+    /// Whether `base/rel` is the path the walk gave, byte for byte.
+    fn spells(&self, f: &FileEntry) -> bool {
+        let base = self.base.as_os_str().as_encoded_bytes();
+        let path = f.path.as_os_str().as_encoded_bytes();
+        let rest = path.strip_prefix(base).and_then(|rest| {
+            rest.strip_prefix(b"/")
+                .or(base.ends_with(b"/").then_some(rest))
+        });
+        rest == Some(f.rel.as_bytes())
+    }
+
+    /// Takes a walking thread's list as the thread ends.
+    fn take(&self, mine: Vec<HeldFile>) {
+        if !self.over.load(Ordering::Relaxed) {
+            lock(&self.files).extend(mine);
+        }
+    }
+
+    /// Every file walked, or `None` when they did not all fit.
+    fn into_files(self) -> Option<Vec<HeldFile>> {
+        let files = self.files.into_inner().unwrap_or_else(|p| p.into_inner());
+        (!self.over.into_inner()).then_some(files)
     }
 }
 

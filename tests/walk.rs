@@ -254,3 +254,49 @@ fn nested_paths_are_walked_once() {
     assert_eq!(run(&["app", "."]), (4, 4, 3));
     assert_eq!(run(&["app/lib", "app", "app/lib"]), (3, 3, 3));
 }
+
+/// A check's report, with whether it walked the tree again; phase timings
+/// (which differ from run to run) and that flag left out of the report.
+fn checked(paths: &[std::path::PathBuf], budget: Option<usize>) -> (bool, String) {
+    let rules = fwlint::ruleset::RuleSet::builtin().unwrap();
+    let settings = fwlint::Settings {
+        paths: paths.to_vec(),
+        names_held_at_most: budget,
+        ..fwlint::Settings::default()
+    };
+    let mut report = fwlint::check(&settings, &rules).unwrap();
+    let again = std::mem::take(&mut report.stats.walked_again);
+    report.stats.phases.clear();
+    (again, format!("{report:#?}"))
+}
+
+/// A check holds the names its first walk found, within a budget of bytes,
+/// instead of walking the tree again to read it; past the budget (at once,
+/// or part way through, on any thread) it walks again. The report must not
+/// tell the two apart: on every fixture, on a generated monorepo with
+/// ignored paths and several units, and for two paths given at once.
+#[test]
+fn holding_the_names_or_walking_again_gives_the_same_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let corpus = common::generate_monorepo(tmp.path(), &["--files", "1500", "--seed", "7", "-q"]);
+    let fixtures = common::fixture_dirs();
+    let mut cases: Vec<Vec<std::path::PathBuf>> =
+        fixtures.iter().map(|d| vec![d.clone()]).collect();
+    cases.push(vec![corpus]);
+    cases.push(fixtures[..2].to_vec());
+    for paths in &cases {
+        let (again, held) = checked(paths, None);
+        assert!(!again, "{paths:?}: the names should have been held");
+        let (again, walked) = checked(paths, Some(0));
+        assert!(again, "{paths:?}: a budget of 0 holds nothing");
+        assert!(
+            held == walked,
+            "{paths:?}: walking again changed the report"
+        );
+        let (_, part) = checked(paths, Some(4096));
+        assert!(
+            held == part,
+            "{paths:?}: a budget spent part way changed the report"
+        );
+    }
+}

@@ -311,6 +311,7 @@ impl ScanArgs {
                 (config.display_path(&root), config.goals_line())
             }),
             progress: None,
+            names_held_at_most: None,
         };
         Ok((settings, config))
     }

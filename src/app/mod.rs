@@ -338,6 +338,9 @@ fn verbose(config: &Config, rules: &RuleSet, report: &crate::Report, started: In
     for (why, n) in &s.skipped {
         eprintln!("fwlint: skipped {n} file(s): {why}");
     }
+    if s.walked_again {
+        eprintln!("fwlint: too many names to hold: the tree was walked twice");
+    }
     let phases: Vec<String> = s
         .phases
         .iter()
