@@ -476,6 +476,19 @@ mod tests {
     use super::{FileKind, classify};
 
     #[test]
+    fn relative_paths_are_slash_separated_without_dots() {
+        use super::relative;
+        use std::path::Path;
+        let base = Path::new("/repo");
+        assert_eq!(relative(Path::new("/repo/a/b.py"), base), "a/b.py");
+        assert_eq!(relative(Path::new("/repo/a/./b.py"), base), "a/b.py");
+        assert_eq!(relative(Path::new("/repo/a//b.py"), base), "a/b.py");
+        assert_eq!(relative(Path::new("/repo"), base), ".");
+        assert_eq!(relative(Path::new("./x/y"), Path::new(".")), "x/y");
+        assert_eq!(relative(Path::new("../up/z"), Path::new("here")), "../up/z");
+    }
+
+    #[test]
     fn classifies_by_name() {
         assert_eq!(classify("src/train.py"), FileKind::Python);
         assert_eq!(classify("setup.py"), FileKind::SetupPy);
@@ -500,5 +513,14 @@ mod tests {
         assert_eq!(classify("builder/dockerfile.py"), FileKind::Python);
         assert_eq!(classify("docs/Dockerfile.md"), FileKind::Readme);
         assert_eq!(classify("docker-compose.yml"), FileKind::Compose);
+        // Case does not matter, nor a name's length.
+        assert_eq!(classify("Reqs/Base.TXT"), FileKind::Requirements);
+        assert_eq!(classify("x/Ünïcode_Modül.PY"), FileKind::Python);
+        let long = format!("{}_Requirements.TXT", "a".repeat(70));
+        assert_eq!(classify(&long), FileKind::Requirements);
+        assert_eq!(
+            classify(&format!("{}.py", "é".repeat(40))),
+            FileKind::Python
+        );
     }
 }
