@@ -668,14 +668,15 @@ pub struct Report {
     pub stats: Stats,
 }
 
-/// Runs the whole pipeline. A first, name-only walk finds where units
-/// start; a second walks the tree depth first, hands its files to the pool
-/// in batches of one unit, and each file is folded as soon as it is read
-/// into its unit's [`units::UnitFacts`]. A unit is finished as soon as its
-/// last file is in, and all are judged in path order at the end
-/// ([`close`]). No file list and no signal list is held, and only the
-/// units in flight are: memory stays flat however many files and units the
-/// tree has.
+/// Runs the whole pipeline. A name-only walk finds where units start and
+/// holds the files' names within a budget ([`Held`]); in path order (from
+/// those names, or from a second, depth-first walk when they did not fit)
+/// the files go to the pool in batches of one unit, and each file is
+/// folded as soon as it is read into its unit's [`units::UnitFacts`]. A
+/// unit is finished as soon as its last file is in, and all are judged in
+/// path order at the end ([`close`]). No signal list is held, no file list
+/// past the budget, and only the units in flight: memory stays flat
+/// however many files and units the tree has.
 pub fn check(settings: &Settings, rules: &RuleSet) -> Result<Report, Error> {
     let (paths, base, root) = roots_of(settings)?;
     let excluded = exclude_set(&settings.exclude)?;
@@ -822,11 +823,12 @@ struct Batch {
     last: Option<usize>,
 }
 
-/// Walks the tree depth first, one given path after another in path order,
-/// and hands its files over in batches of one unit each. Depth first, the
-/// files under a folder come one after another: when a file lies outside a
-/// unit's folder, the unit has all its files, and its last batch says so.
-/// Units without files get an empty last batch at the end.
+/// Hands the files over in batches of one unit each: the `held` ones in
+/// path order, or else as a depth-first walk finds them, one given path
+/// after another in path order. Either way the files under a folder come
+/// one after another: when a file lies outside a unit's folder, the unit
+/// has all its files, and its last batch says so. Units without files get
+/// an empty last batch at the end.
 fn walk_in_order(
     paths: &[PathBuf],
     base: &Path,
