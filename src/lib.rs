@@ -48,7 +48,7 @@ pub struct Settings {
     /// Counters a progress display reads while the scan runs.
     pub progress: Option<std::sync::Arc<Progress>>,
     /// Bytes of file names a check may hold between its two passes instead
-    /// of walking the tree twice; `None`: [`NAMES_HELD`].
+    /// of walking the tree twice; `None`: 32 MiB.
     pub names_held_at_most: Option<usize>,
 }
 
@@ -669,7 +669,7 @@ pub struct Report {
 }
 
 /// Runs the whole pipeline. A name-only walk finds where units start and
-/// holds the files' names within a budget ([`Held`]); in path order (from
+/// holds the files' names within a budget (`Held`); in path order (from
 /// those names, or from a second, depth-first walk when they did not fit)
 /// the files go to the pool in batches of one unit, and each file is
 /// folded as soon as it is read into its unit's [`units::UnitFacts`]. A
