@@ -1066,7 +1066,9 @@ impl Reader<'_, '_> {
 
     fn emit(&mut self, kind: SignalKind, key: &str, offset: usize, ctx: Ctx) {
         let (line, column) = self.index.line_col(self.src, offset);
-        let signal = Signal::new(kind, key, line, column).with_context(&ctx.contexts());
+        let mut signal = Signal::new(kind, key, line, column);
+        // Sorted and without repeats already: no copy to sort.
+        signal.context = ctx.contexts();
         self.out.push(signal);
     }
 
@@ -1590,6 +1592,23 @@ mod tests {
                 .map(|d| format!("{}:{} {} {}", d.line, d.column, d.code, d.message)),
         );
         got
+    }
+
+    #[test]
+    fn contexts_come_sorted_without_repeats() {
+        for bits in 0..16u8 {
+            let ctx = super::Ctx {
+                function: bits & 1 != 0,
+                class: bits & 2 != 0,
+                try_: bits & 4 != 0,
+                type_checking: bits & 8 != 0,
+            };
+            let contexts = ctx.contexts();
+            let mut sorted = contexts.clone();
+            sorted.sort();
+            sorted.dedup();
+            assert_eq!(contexts, sorted, "{bits:04b}");
+        }
     }
 
     #[test]
