@@ -300,3 +300,27 @@ fn holding_the_names_or_walking_again_gives_the_same_report() {
         );
     }
 }
+
+/// A file whose name is not UTF-8 is reported under a lossy name, but read
+/// from its own: held or walked again, its import counts.
+#[cfg(unix)]
+#[test]
+fn a_name_that_is_not_utf8_is_still_read() {
+    use std::os::unix::ffi::OsStrExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9.py");
+    std::fs::write(tmp.path().join(name), "import tensorflow as tf\n").unwrap();
+    write(tmp.path(), "README.md", "# A course on deep learning\n");
+    let rules = fwlint::ruleset::RuleSet::builtin().unwrap();
+    for budget in [None, Some(0)] {
+        let settings = fwlint::Settings {
+            paths: vec![tmp.path().to_path_buf()],
+            names_held_at_most: budget,
+            ..fwlint::Settings::default()
+        };
+        let report = fwlint::check(&settings, &rules).unwrap();
+        assert_eq!(report.stats.files_read, 2, "{budget:?}");
+        let text = format!("{:?}", report.projects);
+        assert!(text.contains("tensorflow"), "{budget:?}: {text}");
+    }
+}
