@@ -471,9 +471,7 @@ fn extract_entry(entry: &FileEntry, rules: &RuleSet, keep: Option<&extract::Keep
             return Ok(Ok((limit, out)));
         }
         with_read_buffer(|buffer| {
-            // Room for the whole file: one read, what it held when opened.
-            buffer.reserve(usize::try_from(limit).unwrap_or(0));
-            file.take(limit).read_to_end(buffer)?;
+            read_into(file, limit, buffer)?;
             let out = extract::extract_file_keeping(&entry.rel, entry.kind, buffer, rules, keep);
             Ok(Ok((buffer.len() as u64, out)))
         })
@@ -563,19 +561,21 @@ fn with_read_buffer<T>(f: impl FnOnce(&mut Vec<u8>) -> T) -> T {
     })
 }
 
-/// At most `limit` bytes, in one buffer sized once (growing by doubling held
-/// up to twice a large file) and, for a file that has not grown, one read:
-/// what it held when opened.
-fn read_up_to(file: std::fs::File, limit: u64) -> std::io::Result<Vec<u8>> {
-    let mut bytes = Vec::with_capacity(usize::try_from(limit).unwrap_or(0));
-    file.take(limit).read_to_end(&mut bytes)?;
-    Ok(bytes)
+/// Appends at most `limit` bytes to `buffer`, sized once (growing by
+/// doubling held up to twice a large file) and, for a file that has not
+/// grown, in one read: what it held when opened.
+fn read_into(file: std::fs::File, limit: u64, buffer: &mut Vec<u8>) -> std::io::Result<()> {
+    buffer.reserve(usize::try_from(limit).unwrap_or(0));
+    file.take(limit).read_to_end(buffer)?;
+    Ok(())
 }
 
 /// Reads at most `cap` bytes of a regular file.
 fn read_capped(path: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
     let (file, size) = open_regular(path)?;
-    read_up_to(file, size.min(cap))
+    let mut bytes = Vec::new();
+    read_into(file, size.min(cap), &mut bytes)?;
+    Ok(bytes)
 }
 
 /// `-r other.txt` includes: read included files that the walk did not already
