@@ -6,6 +6,18 @@ use std::borrow::Cow;
 
 /// PEP 503 normalisation: lowercase, runs of `-`, `_`, `.` become one `-`.
 pub fn normalize_dist(name: &str) -> String {
+    normalized_dist(name).into_owned()
+}
+
+/// [`normalize_dist`], borrowing a name that is normal already (most
+/// imports' top modules: `numpy`, `torch`).
+fn normalized_dist(name: &str) -> Cow<'_, str> {
+    if name
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    {
+        return Cow::Borrowed(name);
+    }
     let mut out = String::with_capacity(name.len());
     let mut dash = false;
     for c in name.chars() {
@@ -19,7 +31,7 @@ pub fn normalize_dist(name: &str) -> String {
             out.extend(c.to_lowercase());
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 pub struct Packages {
@@ -102,17 +114,7 @@ impl Packages {
         }
         match best {
             Some(d) => Cow::Borrowed(d),
-            None => {
-                let top = module.split('.').next().unwrap_or(module);
-                let normal = top
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
-                if normal {
-                    Cow::Borrowed(top)
-                } else {
-                    Cow::Owned(normalize_dist(top))
-                }
-            }
+            None => normalized_dist(module.split('.').next().unwrap_or(module)),
         }
     }
 }
