@@ -905,8 +905,9 @@ impl HeldFile {
 struct Held<'b> {
     base: &'b Path,
     budget: usize,
+    /// Bytes asked for so far; it only grows, so once over the budget it
+    /// stays over.
     used: std::sync::atomic::AtomicUsize,
-    over: std::sync::atomic::AtomicBool,
     files: std::sync::Mutex<Vec<HeldFile>>,
 }
 
@@ -916,17 +917,18 @@ impl<'b> Held<'b> {
             base,
             budget,
             used: Default::default(),
-            over: Default::default(),
             files: Default::default(),
         }
     }
 
+    fn over(&self) -> bool {
+        self.used.load(Ordering::Relaxed) > self.budget
+    }
+
     /// Holds a file in a walking thread's own list, unless over budget.
     fn hold(&self, mine: &mut Vec<HeldFile>, f: FileEntry) {
-        if self.over.load(Ordering::Relaxed) {
-            if mine.capacity() > 0 {
-                *mine = Vec::new();
-            }
+        if self.over() {
+            *mine = Vec::new();
             return;
         }
         let path = (!self.spells(&f)).then_some(f.path);
@@ -934,7 +936,6 @@ impl<'b> Held<'b> {
             + f.rel.len()
             + path.as_ref().map_or(0, |p| p.as_os_str().len());
         if self.used.fetch_add(size, Ordering::Relaxed) + size > self.budget {
-            self.over.store(true, Ordering::Relaxed);
             *mine = Vec::new();
             return;
         }
@@ -958,15 +959,16 @@ impl<'b> Held<'b> {
 
     /// Takes a walking thread's list as the thread ends.
     fn take(&self, mine: Vec<HeldFile>) {
-        if !self.over.load(Ordering::Relaxed) {
+        if !self.over() {
             lock(&self.files).extend(mine);
         }
     }
 
     /// Every file walked, or `None` when they did not all fit.
     fn into_files(self) -> Option<Vec<HeldFile>> {
+        let over = self.over();
         let files = self.files.into_inner().unwrap_or_else(|p| p.into_inner());
-        (!self.over.into_inner()).then_some(files)
+        (!over).then_some(files)
     }
 }
 
