@@ -443,15 +443,12 @@ struct Matched {
 
 impl Matched {
     fn new(signal: &Signal, rules: &RuleSet) -> Matched {
-        let mut through = Vec::new();
-        if is_import(signal) {
+        let through = if is_import(signal) {
             let dist = rules.packages.dist_of_import(&signal.key);
-            through.extend(
-                (rules.frameworks.iter().enumerate())
-                    .filter(|(_, f)| f.used_through.iter().any(|u| *u == dist))
-                    .map(|(i, _)| i),
-            );
-        }
+            rules.frameworks_used_through(&dist).to_vec()
+        } else {
+            Vec::new()
+        };
         Matched {
             ids: rules.matching(signal),
             through,

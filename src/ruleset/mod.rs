@@ -142,6 +142,8 @@ pub struct RuleSet {
     /// Modules `m` of the `by_import` keys `m.name`: only `from m import
     /// name` can name one of those, so only then are names looked up.
     import_parents: rustc_hash::FxHashSet<String>,
+    /// Distribution → the frameworks (indices) listing it as `used-through`.
+    run_on: HashMap<String, Vec<usize>>,
     by_key: HashMap<(SignalKind, String), Vec<usize>>,
     uri_rules: Vec<usize>,
     /// Dependency and image rules whose pattern ends in `*`: (kind, prefix, rule).
@@ -359,6 +361,7 @@ impl RuleSet {
                 packages,
                 by_import: HashMap::default(),
                 import_parents: Default::default(),
+                run_on: HashMap::default(),
                 by_key: HashMap::default(),
                 uri_rules: Vec::new(),
                 prefix_rules: Vec::new(),
@@ -370,6 +373,12 @@ impl RuleSet {
             },
             sources,
         )
+    }
+
+    /// The frameworks (indices into `frameworks`) a distribution runs on,
+    /// as their `used-through` lists say.
+    pub fn frameworks_used_through(&self, dist: &str) -> &[usize] {
+        self.run_on.get(dist).map_or(&[], Vec::as_slice)
     }
 
     /// Rules whose pattern matches this signal.
@@ -631,6 +640,11 @@ impl Compiler {
             .keys()
             .filter_map(|k| k.rsplit_once('.').map(|(parent, _)| parent.to_string()))
             .collect();
+        for (i, f) in set.frameworks.iter().enumerate() {
+            for dist in &f.used_through {
+                set.run_on.entry(dist.clone()).or_default().push(i);
+            }
+        }
         Ok(set)
     }
 }
