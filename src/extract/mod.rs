@@ -4,6 +4,7 @@
 
 pub mod apple;
 pub mod artifact;
+mod byteset;
 pub mod cargo;
 pub mod config;
 pub mod docker;

@@ -9,6 +9,7 @@
 //! agree on every signal and context, and `tests/cpython_differential.rs`
 //! checks the imports against CPython's own `ast`.
 
+use super::byteset::ByteSet;
 use crate::signal::{Context, Extracted, LineCursor, Signal, SignalKind};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -132,30 +133,12 @@ impl Words {
     }
 }
 
-/// Bytes a skimmed line can pass over without looking: everything but
-/// quotes, brackets, comments, backslashes, newlines and `;` — and in a
-/// notebook the operators that can hold the `=` of `x = !ls`.
-const fn passable(notebook: bool) -> [bool; 256] {
-    let table = stop_at([true; 256], b"\"'()[]{}#\\\n\r;");
-    if notebook {
-        stop_at(table, b"=<>!:*/+-%&|^@~")
-    } else {
-        table
-    }
-}
-
-const fn stop_at(mut table: [bool; 256], stops: &[u8]) -> [bool; 256] {
-    let mut i = 0;
-    while i < stops.len() {
-        table[stops[i] as usize] = false;
-        i += 1;
-    }
-    table
-}
-
-const PASSABLE: [bool; 256] = passable(false);
-const PASSABLE_IN_HEADER: [bool; 256] = stop_at(passable(false), b":");
-const PASSABLE_IN_NOTEBOOK: [bool; 256] = passable(true);
+/// Bytes a skimmed line stops at: quotes, brackets, comments, backslashes,
+/// newlines and `;` — in a header its `:` too, and in a notebook the
+/// operators that can hold the `=` of `x = !ls`.
+const STOPS: ByteSet = ByteSet::of(b"\"'()[]{}#\\\n\r;");
+const STOPS_IN_HEADER: ByteSet = STOPS.with(b":");
+const STOPS_IN_NOTEBOOK: ByteSet = STOPS.with(b"=<>!:*/+-%&|^@~");
 
 /// How an f- or t-string is quoted, which decides where its text ends.
 #[derive(Clone, Copy)]
@@ -382,10 +365,10 @@ impl<'s> Lexer<'s> {
     /// (the line started at `line`), past the colon that ends it, found as
     /// the reader finds it: the first `:` outside brackets.
     fn skim(&mut self, header: bool, line: usize) -> Skimmed {
-        let passable = match (self.notebook, header) {
-            (false, false) => &PASSABLE,
-            (false, true) => &PASSABLE_IN_HEADER,
-            (true, _) => &PASSABLE_IN_NOTEBOOK,
+        let stops = match (self.notebook, header) {
+            (false, false) => &STOPS,
+            (false, true) => &STOPS_IN_HEADER,
+            (true, _) => &STOPS_IN_NOTEBOOK,
         };
         let mut scratch = std::mem::take(&mut self.scratch);
         let from = self.pos;
@@ -394,10 +377,7 @@ impl<'s> Lexer<'s> {
         let mut depth = 0i32;
         let skimmed = loop {
             let rest = &self.src[self.pos..];
-            self.pos += rest
-                .iter()
-                .position(|&b| !passable[b as usize])
-                .unwrap_or(rest.len());
+            self.pos += stops.find(rest);
             if self.at_end() {
                 break Skimmed::Line;
             }
