@@ -1,36 +1,69 @@
-//! Skimming — passing over the rest of a line whose first token shows it
-//! holds nothing the reader needs — must change nothing: the signals, their
-//! places and contexts, and every syntax error stay those of reading every
-//! token (`pyscan::extract_unskimmed`). Checked on real code and on random
-//! fragments, valid or not, as files and as notebook cells.
+//! The scanner's two shortcuts must change no signal. Skimming — passing
+//! over the rest of a line whose first token shows it holds nothing the
+//! reader needs — keeps the signals, their places and contexts, and every
+//! syntax error of reading every token. Stopping early — at the first line
+//! past the last `import` when only imports can be signals — keeps every
+//! signal and every syntax error before the last `import`. Checked on real
+//! code and on random fragments, valid or not, as files and as notebook
+//! cells.
 
 #[path = "common/pycorpus.rs"]
 mod pycorpus;
 
-use fwlint::extract::{pyscan, python};
-use fwlint::signal::Extracted;
+use fwlint::extract::pyscan::{self, Reading};
+use fwlint::extract::python;
+use fwlint::signal::{Diagnostic, Extracted, LineCursor, Signal};
 use proptest::prelude::*;
 use pycorpus::{python_files, stdlib};
 use std::path::Path;
 
 const URIS: &[&str] = &["gs://"];
 
-fn read(source: &str, notebook: bool, skim: bool) -> String {
+const SKIMMED: Reading = Reading {
+    skim: true,
+    stop_early: false,
+};
+const WHOLE: Reading = Reading {
+    skim: false,
+    stop_early: false,
+};
+
+fn read(source: &str, notebook: bool, reading: Reading) -> (Vec<Signal>, Vec<Diagnostic>) {
     let mut out = Extracted::default();
-    if skim {
-        pyscan::extract(source, notebook, URIS, &mut out);
-    } else {
-        pyscan::extract_unskimmed(source, notebook, URIS, &mut out);
-    }
-    format!("{:#?}\n{:#?}", out.signals, out.diagnostics)
+    pyscan::extract_reading(source, notebook, URIS, reading, &mut out);
+    (out.signals, out.diagnostics)
 }
 
-/// The first difference between skimming and not, as a file or as a cell.
+/// The first difference a shortcut makes, as a file or as a cell.
 fn difference(source: &str) -> Option<String> {
     [false, true].into_iter().find_map(|notebook| {
-        let (skimmed, full) = (read(source, notebook, true), read(source, notebook, false));
-        (skimmed != full).then(|| format!("notebook {notebook}\nskimmed: {skimmed}\nfull: {full}"))
+        skimming_differs(source, notebook)
+            .or_else(|| stopping_early_differs(source, notebook))
+            .map(|why| format!("notebook {notebook}\n{why}"))
     })
+}
+
+fn skimming_differs(source: &str, notebook: bool) -> Option<String> {
+    let (skimmed, full) = (
+        read(source, notebook, SKIMMED),
+        read(source, notebook, WHOLE),
+    );
+    (skimmed != full).then(|| format!("skimmed: {skimmed:#?}\nfull: {full:#?}"))
+}
+
+fn stopping_early_differs(source: &str, notebook: bool) -> Option<String> {
+    let (early, full) = (
+        read(source, notebook, Reading::SHORTEST),
+        read(source, notebook, SKIMMED),
+    );
+    let last_import = source
+        .rfind("import")
+        .map_or(0, |at| LineCursor::default().line_col(source, at).0);
+    let kept = |d: &&Diagnostic| d.line < last_import;
+    let same = early.0 == full.0
+        && early.1.iter().all(|d| full.1.contains(d))
+        && full.1.iter().filter(kept).all(|d| early.1.contains(d));
+    (!same).then(|| format!("stopped early: {early:#?}\nread to the end: {full:#?}"))
 }
 
 /// Sources where skimming applies: no word that makes every line count.
@@ -41,7 +74,7 @@ fn skimmable(source: &str) -> bool {
 }
 
 #[test]
-fn skimming_changes_nothing_in_the_standard_library_and_the_fixtures() {
+fn the_shortcuts_change_nothing_in_the_standard_library_and_the_fixtures() {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
     let (mut skimmed, mut differ) = (0, Vec::new());
     for path in [stdlib(), fixtures].iter().flat_map(|r| python_files(r)) {
@@ -162,7 +195,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
 
     #[test]
-    fn skimming_changes_nothing_on_random_fragments(
+    fn the_shortcuts_change_nothing_on_random_fragments(
         picks in prop::collection::vec(any::<u16>(), 0..60),
     ) {
         let source: String = picks.iter().map(|&p| PIECES[p as usize % PIECES.len()]).collect();

@@ -109,7 +109,9 @@ fn included_requirements_take_their_place_in_the_order() {
 #[test]
 fn the_signals_command_says_which_files_it_could_not_read() {
     let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(tmp.path().join("a.py"), "import torch\nx = (\n").unwrap();
+    // The bracket left open hides the lazy import after it.
+    let source = "import torch\nx = (\ndef f():\n    import jax\n";
+    std::fs::write(tmp.path().join("a.py"), source).unwrap();
     std::fs::write(tmp.path().join("b.ipynb"), "{not json").unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_fwlint"))
         .arg("signals")

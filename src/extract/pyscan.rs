@@ -89,8 +89,8 @@ enum Skimmed {
 /// word over the whole source.
 #[derive(Clone, Copy, Debug)]
 pub struct Words {
-    /// `import` anywhere.
-    import: bool,
+    /// Just past the last `import` anywhere: no import starts after it.
+    last_import: Option<usize>,
     /// `import_module`, `__import__` or `environ` anywhere: dynamic imports
     /// and environment assignments can sit on any line, so every line is
     /// worth its tokens.
@@ -102,12 +102,12 @@ pub struct Words {
 impl Words {
     pub fn find(source: &str, uri_prefixes: &[&str]) -> Words {
         let bytes = source.as_bytes();
-        let mut import = false;
+        let mut last_import = None;
         let mut calls = false;
         // `import` cannot overlap itself, so this sees every occurrence, and
         // with them the two call words that contain it.
         for at in memchr::memmem::find_iter(bytes, b"import") {
-            import = true;
+            last_import = Some(at + 6);
             let after = &bytes[at + 6..];
             if after.starts_with(b"_module")
                 || (bytes[..at].ends_with(b"__") && after.starts_with(b"__"))
@@ -121,7 +121,7 @@ impl Words {
             .iter()
             .any(|p| memchr::memmem::find(bytes, p.as_bytes()).is_some());
         Words {
-            import,
+            last_import,
             calls,
             uris,
         }
@@ -129,7 +129,19 @@ impl Words {
 
     /// Whether the source can hold any signal at all.
     pub fn worth_reading(self) -> bool {
-        self.import || self.calls || self.uris
+        self.last_import.is_some() || self.calls || self.uris
+    }
+
+    /// Where reading may stop: at the first line that starts past the last
+    /// `import`, when only imports can be signals. Nothing after it can
+    /// change a signal, so the syntax errors after it go unreported, as
+    /// they do in a source without `import` at all.
+    fn read_until(self) -> usize {
+        if self.calls || self.uris {
+            usize::MAX
+        } else {
+            self.last_import.unwrap_or(0)
+        }
     }
 }
 
@@ -952,24 +964,57 @@ pub fn extract_with(
     words: Words,
     out: &mut Extracted,
 ) {
-    read(source, notebook, uri_prefixes, words, true, out);
+    read(
+        source,
+        notebook,
+        uri_prefixes,
+        words,
+        Reading::SHORTEST,
+        out,
+    );
 }
 
-/// [`extract`] without skimming any line: what skimming must never change.
-/// Tests and the fuzzer compare the two.
+/// The shortcuts a reading takes, each of which must change no signal.
+/// Tests and the fuzzer compare readings with and without them.
 #[doc(hidden)]
-pub fn extract_unskimmed(source: &str, notebook: bool, uri_prefixes: &[&str], out: &mut Extracted) {
-    let words = Words::find(source, uri_prefixes);
-    read(source, notebook, uri_prefixes, words, false, out);
+#[derive(Clone, Copy, Debug)]
+pub struct Reading {
+    /// Skim the lines whose first token shows they hold no signal, still
+    /// finding every syntax error on them.
+    pub skim: bool,
+    /// Stop where [`Words`] shows no import can follow: this drops the
+    /// syntax errors after that point.
+    pub stop_early: bool,
 }
 
-/// Reads a source; with `skim`, skims the lines its `words` allow.
+impl Reading {
+    /// What [`extract`] does.
+    pub const SHORTEST: Reading = Reading {
+        skim: true,
+        stop_early: true,
+    };
+}
+
+/// [`extract`] taking only the shortcuts `reading` allows.
+#[doc(hidden)]
+pub fn extract_reading(
+    source: &str,
+    notebook: bool,
+    uri_prefixes: &[&str],
+    reading: Reading,
+    out: &mut Extracted,
+) {
+    let words = Words::find(source, uri_prefixes);
+    read(source, notebook, uri_prefixes, words, reading, out);
+}
+
+/// Reads a source, taking the shortcuts `reading` allows and `words` permit.
 fn read(
     source: &str,
     notebook: bool,
     uri_prefixes: &[&str],
     words: Words,
-    skim: bool,
+    reading: Reading,
     out: &mut Extracted,
 ) {
     let src = source.strip_prefix('\u{feff}').unwrap_or(source);
@@ -981,7 +1026,7 @@ fn read(
         brackets: Vec::new(),
         fields_open: 0,
         error: None,
-        may_skim: skim && !words.uris && !words.calls,
+        may_skim: reading.skim && !words.uris && !words.calls,
         scratch: Vec::new(),
     };
     let mut reader = Reader {
@@ -1000,13 +1045,27 @@ fn read(
         error: None,
         out,
     };
+    let until = if reading.stop_early {
+        words.read_until()
+    } else {
+        usize::MAX
+    };
     let mut toks = Vec::new();
-    while let Some(indent) = lexer.line(&mut toks) {
+    // Checked where a logical line starts: the one holding the last
+    // `import` is read to its end.
+    let stopped = loop {
+        if lexer.pos >= until {
+            break true;
+        }
+        let Some(indent) = lexer.line(&mut toks) else {
+            break false;
+        };
         if let Some(first) = toks.first() {
             reader.line(&toks, indent, first.start);
         }
-    }
-    if reader.pending.is_some() {
+    };
+    // A block the header wants may start after where reading stopped.
+    if reader.pending.is_some() && !stopped {
         reader.fail(source.len(), "expected an indented block");
     }
     let error = [lexer.error, reader.error]
@@ -1266,19 +1325,22 @@ impl Reader<'_, '_> {
         let Some((module, end)) = self.chain(&toks[1..]) else {
             return;
         };
-        let mut names = Vec::new();
+        // Without its `import`, `from a` is no import: and reading may stop
+        // after the last `import` (see `Words::read_until`).
         let mut i = 1 + end;
-        if self.is_word(toks.get(i), "import") {
+        if !self.is_word(toks.get(i), "import") {
+            return;
+        }
+        i += 1;
+        if toks.get(i).is_some_and(|t| t.kind == K::Open) {
             i += 1;
-            if toks.get(i).is_some_and(|t| t.kind == K::Open) {
-                i += 1;
-            }
-            while let Some(t) = toks.get(i).filter(|t| t.kind == K::Name) {
-                names.push(self.text(t).to_string());
-                match self.next_item(toks, i + 1) {
-                    Some(next) => i = next,
-                    None => break,
-                }
+        }
+        let mut names = Vec::new();
+        while let Some(t) = toks.get(i).filter(|t| t.kind == K::Name) {
+            names.push(self.text(t).to_string());
+            match self.next_item(toks, i + 1) {
+                Some(next) => i = next,
+                None => break,
             }
         }
         self.emit(SignalKind::Import, &module, toks[0].start, ctx);
@@ -1575,6 +1637,54 @@ mod tests {
     }
 
     #[test]
+    fn reading_stops_after_the_last_import_and_its_errors_go_unreported() {
+        // The `(` after the last import is never closed: not looked for.
+        let after = "import torch\nfrom jax import (\n  numpy)\nx = (\n";
+        assert_eq!(
+            signals(after, false),
+            ["1:1 import:torch module", "2:1 import:jax module"]
+        );
+        // Before it, an error still counts; so does one in the statement
+        // holding the last import, and a string left open before it runs
+        // to the end as before.
+        assert_eq!(
+            signals("x = )\nimport torch\ny = (\n", false),
+            [
+                "2:1 import:torch module",
+                "1:5 FW002 syntax error: unmatched ')'"
+            ]
+        );
+        assert_eq!(
+            signals("from a import (b\n", false),
+            [
+                "1:1 import:a module",
+                "1:15 FW002 syntax error: '(' was never closed"
+            ]
+        );
+        assert_eq!(
+            signals("x = '''\nimport torch\n", false),
+            ["1:5 FW002 syntax error: unterminated triple-quoted string literal"]
+        );
+        // `from a` without its `import` is no import, read or not.
+        assert_eq!(
+            signals("import torch\nfrom jax\n", false),
+            ["1:1 import:torch module"]
+        );
+        assert!(signals("from jax\nfrom from\n", false).is_empty());
+        // A header holding the last import wants a block, never read.
+        assert!(signals("with importer():\n", false).is_empty());
+        // Where any line can be a signal, the whole source is read.
+        assert_eq!(
+            signals("import os\nos.environ['A'] = 'b'\nx = (\n", false),
+            [
+                "1:1 import:os module",
+                "2:1 env:A=b module",
+                "3:5 FW002 syntax error: '(' was never closed"
+            ]
+        );
+    }
+
+    #[test]
     fn contexts_come_sorted_without_repeats() {
         for bits in 0..16u8 {
             let ctx = super::Ctx {
@@ -1721,7 +1831,9 @@ w = f\"{d[\"k\"]}\" + 'gs://after'
         // Found by the notebook fuzz target: the last escape of an
         // unterminated triple-quoted string escaped the first byte of a
         // multi-byte character, and the scan resumed inside the character.
-        let src = "import torch\nx = '''abc\\\u{fffd}f(1)";
+        // Reading stops after the last `import`: one in the string keeps
+        // it going to the end.
+        let src = "import torch\nx = '''abc\\\u{fffd}f(1) import";
         assert_eq!(
             signals(src, false),
             [
@@ -1734,19 +1846,20 @@ w = f\"{d[\"k\"]}\" + 'gs://after'
     #[test]
     fn deep_nesting_neither_recurses_nor_hides_the_imports() {
         let n = 100_000;
-        let brackets = format!("import torch\nx = {}1{}\n", "(".repeat(n), ")".repeat(n));
-        assert_eq!(signals(&brackets, false), ["1:1 import:torch module"]);
+        // The import after the nesting: reading stops after the last one.
+        let brackets = format!("x = {}1{}\nimport torch\n", "(".repeat(n), ")".repeat(n));
+        assert_eq!(signals(&brackets, false), ["2:1 import:torch module"]);
         let fstrings = format!(
-            "import torch\nx = {}x{}\n",
+            "x = {}x{}\nimport torch\n",
             "f\"{".repeat(n),
             "}\"".repeat(n)
         );
         assert_eq!(
             signals(&fstrings, false),
             [
-                "1:1 import:torch module",
+                "2:1 import:torch module",
                 // The 201st field: `x = ` and 200 times `f"{`.
-                "2:607 FW002 syntax error: f-strings nested too deeply"
+                "1:607 FW002 syntax error: f-strings nested too deeply"
             ]
         );
     }
