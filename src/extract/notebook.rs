@@ -35,11 +35,70 @@ impl Metadata {
     }
 }
 
-#[derive(Deserialize)]
 struct Cell {
     cell_type: String,
-    #[serde(default)]
     source: Source,
+}
+
+#[derive(Deserialize)]
+#[serde(field_identifier, rename_all = "snake_case")]
+enum CellField {
+    CellType,
+    Source,
+    #[serde(other)]
+    Other,
+}
+
+/// What `#[derive(Deserialize)]` with `#[serde(default)] source` reads,
+/// errors included, but the source of a cell already known not to be code
+/// (markdown, most of a notebook's text) is checked, not copied.
+impl<'de> Deserialize<'de> for Cell {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Cell;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("struct Cell")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Cell, A::Error> {
+                let cell_type = seq.next_element()?.ok_or_else(|| {
+                    serde::de::Error::invalid_length(0, &"struct Cell with 2 elements")
+                })?;
+                let source = seq.next_element()?.unwrap_or_default();
+                Ok(Cell { cell_type, source })
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Cell, A::Error> {
+                use serde::de::Error;
+                let mut cell_type: Option<String> = None;
+                let mut source: Option<Source> = None;
+                while let Some(field) = map.next_key()? {
+                    match field {
+                        CellField::CellType if cell_type.is_some() => {
+                            return Err(A::Error::duplicate_field("cell_type"));
+                        }
+                        CellField::CellType => cell_type = Some(map.next_value()?),
+                        CellField::Source if source.is_some() => {
+                            return Err(A::Error::duplicate_field("source"));
+                        }
+                        CellField::Source if cell_type.as_deref().is_some_and(|t| t != "code") => {
+                            map.next_value_seed(ReadSource(None))?;
+                            source = Some(Source::default());
+                        }
+                        CellField::Source => source = Some(map.next_value()?),
+                        CellField::Other => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(Cell {
+                    cell_type: cell_type.ok_or_else(|| A::Error::missing_field("cell_type"))?,
+                    source: source.unwrap_or_default(),
+                })
+            }
+        }
+        const FIELDS: &[&str] = &["cell_type", "source"];
+        d.deserialize_struct("Cell", FIELDS, Visit)
+    }
 }
 
 /// A cell's source: one string, or a list of lines joined as read.
@@ -50,34 +109,44 @@ struct Source(String);
 /// would first copy every cell into serde's buffer to try each form.
 impl<'de> Deserialize<'de> for Source {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visit;
-        impl<'de> serde::de::Visitor<'de> for Visit {
-            type Value = Source;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a string or a list of strings")
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Source, E> {
-                Ok(Source(v.to_string()))
-            }
-            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Source, E> {
-                Ok(Source(v))
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                mut seq: A,
-            ) -> Result<Source, A::Error> {
-                // Each line is appended where it is read: no string a line.
-                let mut text = String::new();
-                while seq.next_element_seed(AppendTo(&mut text))?.is_some() {}
-                Ok(Source(text))
-            }
-        }
-        d.deserialize_any(Visit)
+        let mut text = String::new();
+        serde::de::DeserializeSeed::deserialize(ReadSource(Some(&mut text)), d)?;
+        Ok(Source(text))
     }
 }
 
-/// One line of a source list, appended to the text read so far.
-struct AppendTo<'t>(&'t mut String);
+/// A source appended to `Some(text)`, or with `None` only checked: the
+/// same errors either way.
+struct ReadSource<'t>(Option<&'t mut String>);
+
+impl<'de> serde::de::DeserializeSeed<'de> for ReadSource<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for ReadSource<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a string or a list of strings")
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<(), E> {
+        AppendTo(self.0).visit_str(v)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        // Each line is appended where it is read: no string a line.
+        let mut text = self.0;
+        while seq
+            .next_element_seed(AppendTo(text.as_deref_mut()))?
+            .is_some()
+        {}
+        Ok(())
+    }
+}
+
+/// One line of a source list, appended to the text read so far, if kept.
+struct AppendTo<'t>(Option<&'t mut String>);
 
 impl<'de> serde::de::DeserializeSeed<'de> for AppendTo<'_> {
     type Value = ();
@@ -92,7 +161,9 @@ impl<'de> serde::de::Visitor<'de> for AppendTo<'_> {
         f.write_str("a string")
     }
     fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<(), E> {
-        self.0.push_str(v);
+        if let Some(text) = self.0 {
+            text.push_str(v);
+        }
         Ok(())
     }
 }
@@ -330,6 +401,60 @@ fn strip_words<'a>(mut text: &'a str, words: &[&str]) -> Option<&'a str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What the cell reader replaces: serde's own, which copies every
+    /// source.
+    #[derive(Deserialize)]
+    struct DerivedCell {
+        cell_type: String,
+        #[serde(default)]
+        source: Source,
+    }
+
+    #[test]
+    fn a_cell_reads_as_the_derived_reader_does_without_copying_markdown() {
+        let cells = [
+            r##"{"cell_type": "code", "source": ["import a\n", "x = 1"]}"##,
+            r##"{"source": "import a", "cell_type": "code"}"##,
+            r##"{"source": "# Title", "cell_type": "markdown"}"##,
+            r##"{"cell_type": "markdown", "source": ["# T\n", "text"], "metadata": {}}"##,
+            r##"{"cell_type": "code", "outputs": [{"text": ["x"]}], "execution_count": 3}"##,
+            r##"{"cell\u005ftype": "code", "source": "import a"}"##,
+            r##"{"cell_type": "markdown", "source": 5}"##,
+            r##"{"cell_type": "markdown", "source": ["a", 5]}"##,
+            r##"{"cell_type": "markdown", "source": null}"##,
+            r##"{"cell_type": "code", "source": {"a": 1}}"##,
+            r##"{"cell_type": "code", "cell_type": "code"}"##,
+            r##"{"cell_type": "raw", "source": "a", "source": "b"}"##,
+            r##"{"source": "import a"}"##,
+            r##"{"cell_type": 3}"##,
+            r##"["code", "import a"]"##,
+            r##"["markdown"]"##,
+            r##"[]"##,
+            r##"["code", "a", "b"]"##,
+            r##""code""##,
+            r##"7"##,
+        ];
+        for json in cells {
+            let ours = serde_json::from_str::<Cell>(json)
+                .map(|c| {
+                    (
+                        c.cell_type.clone(),
+                        (c.cell_type == "code").then_some(c.source.0),
+                    )
+                })
+                .map_err(|e| e.to_string());
+            let derived = serde_json::from_str::<DerivedCell>(json)
+                .map(|c| {
+                    (
+                        c.cell_type.clone(),
+                        (c.cell_type == "code").then_some(c.source.0),
+                    )
+                })
+                .map_err(|e| e.to_string().replace("DerivedCell", "Cell"));
+            assert_eq!(ours, derived, "{json}");
+        }
+    }
 
     #[test]
     fn code_cells_only_with_cell_locations() {
