@@ -447,11 +447,28 @@ struct FileResult {
     skipped: Option<&'static str>,
 }
 
+/// A file's signals, of which a check keeps what `keep` keeps.
 fn extract_entry(entry: &FileEntry, rules: &RuleSet, keep: Option<&extract::Keep>) -> FileResult {
+    let mut result = extract_contents(entry, rules, keep);
+    // The contents' signals are kept already; kept again (composable, see
+    // `Keep`) only with the path's own signal.
+    if let Some(path) = extract::path_signal(&entry.rel, rules) {
+        result.signals.insert(0, path);
+        if let Some(keep) = keep {
+            result.signals = keep(std::mem::take(&mut result.signals));
+        }
+    }
+    result
+}
+
+/// What a file's bytes give, kept as `keep` keeps.
+fn extract_contents(
+    entry: &FileEntry,
+    rules: &RuleSet,
+    keep: Option<&extract::Keep>,
+) -> FileResult {
     let mut result = FileResult {
-        signals: extract::path_signal(&entry.rel, rules)
-            .into_iter()
-            .collect(),
+        signals: Vec::new(),
         diagnostics: Vec::new(),
         read: false,
         bytes: 0,
@@ -480,8 +497,8 @@ fn extract_entry(entry: &FileEntry, rules: &RuleSet, keep: Option<&extract::Keep
         Ok(Ok((bytes, out))) => {
             result.read = true;
             result.bytes = bytes;
-            result.signals.extend(out.signals);
-            result.diagnostics.extend(out.diagnostics);
+            result.signals = out.signals;
+            result.diagnostics = out.diagnostics;
         }
         Ok(Err(size)) => too_large(entry, size, &mut result),
         Err(e) => {
@@ -1052,7 +1069,7 @@ fn fold_batch<'r>(
         count_file(counts, &r);
         diagnostics.extend(r.diagnostics);
         facts.note_file(&entry.rel, entry.kind);
-        facts.add_signals(judge::essentials(r.signals, rules), tree, rules);
+        facts.add_signals(r.signals, tree, rules);
     }
     (facts, diagnostics)
 }
