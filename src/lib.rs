@@ -578,12 +578,26 @@ fn with_read_buffer<T>(f: impl FnOnce(&mut Vec<u8>) -> T) -> T {
     })
 }
 
-/// Appends at most `limit` bytes to `buffer`, sized once (growing by
-/// doubling held up to twice a large file) and, for a file that has not
-/// grown, in one read: what it held when opened.
-fn read_into(file: std::fs::File, limit: u64, buffer: &mut Vec<u8>) -> std::io::Result<()> {
-    buffer.reserve(usize::try_from(limit).unwrap_or(0));
-    file.take(limit).read_to_end(buffer)?;
+/// Appends at most `limit` bytes to `buffer`, sized once and, for a file
+/// that has not changed since it was opened, in one read. `read_to_end`
+/// starts at 8 KiB a read and doubles: two or three reads a source file.
+fn read_into(mut file: std::fs::File, limit: u64, buffer: &mut Vec<u8>) -> std::io::Result<()> {
+    let start = buffer.len();
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    buffer.resize(start + limit, 0);
+    let mut filled = 0;
+    while filled < limit {
+        match file.read(&mut buffer[start + filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                buffer.truncate(start + filled);
+                return Err(e);
+            }
+        }
+    }
+    buffer.truncate(start + filled);
     Ok(())
 }
 
@@ -1225,6 +1239,26 @@ mod tests {
             by_scan.sort_by_key(|r| std::cmp::Reverse(if *r == "." { 0 } else { r.len() }));
             assert_eq!(super::enclosing_roots(&roots, unit), by_scan, "{unit}");
         }
+    }
+
+    #[test]
+    fn reads_stop_at_the_limit_or_the_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.py");
+        let text: Vec<u8> = (0..100_000u32).map(|i| b'a' + (i % 26) as u8).collect();
+        std::fs::write(&path, &text).unwrap();
+        let read = |limit: u64, kept: &[u8]| {
+            let mut buffer = kept.to_vec();
+            let file = std::fs::File::open(&path).unwrap();
+            super::read_into(file, limit, &mut buffer).unwrap();
+            buffer
+        };
+        // Past 8 KiB (read_to_end's first read), whole; appended.
+        assert_eq!(read(100_000, b"x")[1..], text[..]);
+        assert_eq!(read(10, b""), &text[..10]);
+        // A file that shrank since its size was taken: what it holds now.
+        assert_eq!(read(200_000, b""), text);
+        assert_eq!(read(0, b"kept"), b"kept");
     }
 
     #[test]
