@@ -6,9 +6,10 @@
 # Generates the synthetic monorepos (bench/gen_corpus.py, 10k and 100k files,
 # seed 1) under $BENCH_DIR (default /tmp/fwlint-bench) unless present, then
 # for each of them and each TREE given (real checkouts):
-#   - hyperfine medians (5 runs, 1 warm-up) of `fwlint check`,
-#     `rg -c --no-messages 'torch|tensorflow'` and `rg --files`, and the
-#     ratios fwlint/rg taken on medians;
+#   - medians (5 runs, 1 warm-up) of `fwlint check`,
+#     `rg -c --no-messages 'torch|tensorflow'` and `rg --files`, run in turn
+#     round by round (bench/interleave.py), and the ratios fwlint/rg taken
+#     pair by pair within a round, then their median;
 #   - fwlint on 1 thread vs the default (parallel speed-up);
 #   - peak RSS of fwlint (/usr/bin/time -v).
 # Then peak memory alone (one run each) on a tree of a few huge files, each
@@ -16,8 +17,10 @@
 # MILLION=1, on a generated tree of a million small files (about 8 GB of
 # disk, some minutes to generate). With BASE=/path/to/an/older/fwlint, a
 # second table times that binary against this one and rg in the same run.
-# Needs hyperfine (apt-get install hyperfine), rg (cargo install ripgrep),
-# GNU time (apt-get install time) and python3.
+# Needs rg (cargo install ripgrep), GNU time (apt-get install time) and
+# python3. hyperfine ran each command's runs back to back, and on a shared
+# machine the speed drifts between them; `hyperfine -N` stays the tool for
+# timing one command by hand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bench_dir="${BENCH_DIR:-/tmp/fwlint-bench}"
@@ -37,36 +40,41 @@ for n in 10000 100000; do
 done
 trees+=("$@")
 
-median() { # hyperfine JSON -> median seconds of command $2
-  python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['results'][int(sys.argv[2])]['median'])" "$1" "$2"
+field() { # interleave JSON, command index, field -> the value
+  python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['results'][int(sys.argv[2])][sys.argv[3]])" "$1" "$2" "$3"
 }
 
-timed() { # JSON COMMAND... -> hyperfine medians of the commands, run together
+timed() { # JSON -- COMMAND WORDS [-- COMMAND WORDS...]: timed in turn
   local json="$1"
   shift
-  # -i: fwlint exits 1 when it has findings, which is not a failure here.
-  hyperfine -N -i --warmup 1 --runs "$runs" --export-json "$json" "$@" >/dev/null 2>&1
+  python3 bench/interleave.py --warmup 1 --runs "$runs" --json "$json" "$@"
 }
 
 echo "| tree | files | fwlint check | rg -c 'torch\|tensorflow' | rg --files | fwlint / rg -c | fwlint / rg --files | 1 thread | speed-up | peak RSS |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
 for tree in "${trees[@]}"; do
-  json="$bench_dir/hyperfine.json"
+  json="$bench_dir/interleave.json"
   timed "$json" \
-    "$fwlint check $tree --format json --output /dev/null" \
-    "rg -c --no-messages 'torch|tensorflow' $tree" \
-    "rg --files $tree" \
-    "$fwlint check $tree --format json --output /dev/null --threads 1"
-  f=$(median "$json" 0); r=$(median "$json" 1); w=$(median "$json" 2); one=$(median "$json" 3)
+    -- "$fwlint" check "$tree" --format json --output /dev/null \
+    -- rg -c --no-messages 'torch|tensorflow' "$tree" \
+    -- rg --files "$tree" \
+    -- "$fwlint" check "$tree" --format json --output /dev/null --threads 1
+  f=$(field "$json" 0 median); r=$(field "$json" 1 median); w=$(field "$json" 2 median)
+  one=$(field "$json" 3 median)
+  # Ratios round by round: fwlint over each rg, 1 thread over the default.
+  fr=$(field "$json" 1 first_over_this); fw=$(field "$json" 2 first_over_this)
+  up=$(field "$json" 3 this_over_first)
   files=$(rg --files "$tree" | wc -l)
   # GNU time reports on stderr; fwlint's own exit status 1 is expected.
   rss=$( { /usr/bin/time -v "$fwlint" check "$tree" --format json --output /dev/null; } 2>&1 >/dev/null \
     | awk '/Maximum resident/ {print $6}' || true)
-  python3 - "$tree" "$files" "$f" "$r" "$w" "$one" "$rss" <<'PY'
+  python3 - "$tree" "$files" "$f" "$r" "$w" "$one" "$fr" "$fw" "$up" "$rss" <<'PY'
 import sys
-tree, files, f, r, w, one, rss = sys.argv[1], int(sys.argv[2]), *map(float, sys.argv[3:7]), sys.argv[7]
+tree, files = sys.argv[1], int(sys.argv[2])
+f, r, w, one, fr, fw, up = map(float, sys.argv[3:10])
+rss = sys.argv[10]
 mib = f"{int(rss) / 1024:.0f} MiB" if rss.isdigit() else "?"
-print(f"| {tree.rsplit('/', 1)[-1]} | {files:,} | {f:.3f} s | {r:.3f} s | {w:.3f} s | {f / r:.2f}x | {f / w:.2f}x | {one:.3f} s | {one / f:.2f}x | {mib} |")
+print(f"| {tree.rsplit('/', 1)[-1]} | {files:,} | {f:.3f} s | {r:.3f} s | {w:.3f} s | {fr:.2f}x | {fw:.2f}x | {one:.3f} s | {up:.2f}x | {mib} |")
 PY
 done
 
@@ -94,16 +102,21 @@ if [ -n "${BASE:-}" ]; then
   echo "| tree | base | now | faster | rg -c | rg --files | base / rg -c | now / rg -c | now / rg --files |"
   echo "|---|---|---|---|---|---|---|---|---|"
   for tree in "${trees[@]}"; do
-    json="$bench_dir/hyperfine-base.json"
+    json="$bench_dir/interleave-base.json"
     timed "$json" \
-      "$BASE check $tree --format json --output /dev/null" \
-      "$fwlint check $tree --format json --output /dev/null" \
-      "rg -c --no-messages 'torch|tensorflow' $tree" \
-      "rg --files $tree"
-    python3 - "$tree" "$(median "$json" 0)" "$(median "$json" 1)" "$(median "$json" 2)" "$(median "$json" 3)" <<'PY'
-import sys
-tree, b, n, r, w = sys.argv[1], *map(float, sys.argv[2:6])
-print(f"| {tree.rsplit('/', 1)[-1]} | {b:.3f} s | {n:.3f} s | {b / n:.2f}x | {r:.3f} s | {w:.3f} s | {b / r:.2f}x | {n / r:.2f}x | {n / w:.2f}x |")
+      -- "$fwlint" check "$tree" --format json --output /dev/null \
+      -- "$BASE" check "$tree" --format json --output /dev/null \
+      -- rg -c --no-messages 'torch|tensorflow' "$tree" \
+      -- rg --files "$tree"
+    python3 - "$tree" "$json" <<'PY'
+import json, statistics, sys
+tree, res = sys.argv[1], json.load(open(sys.argv[2]))["results"]
+n, b, r, w = (x["median"] for x in res)
+# Pair by pair: base over now, and now over each rg, within a round.
+faster, nr, nw = res[1]["this_over_first"], res[2]["first_over_this"], res[3]["first_over_this"]
+rounds = zip(res[1]["times"], res[2]["times"])
+br = statistics.median(x / y for x, y in rounds)
+print(f"| {tree.rsplit('/', 1)[-1]} | {b:.3f} s | {n:.3f} s | {faster:.2f}x | {r:.3f} s | {w:.3f} s | {br:.2f}x | {nr:.2f}x | {nw:.2f}x |")
 PY
   done
 fi
