@@ -396,9 +396,18 @@ impl<'r> Tally<'r> {
         signals: impl IntoIterator<Item = &'s Signal>,
         rules: &'r RuleSet,
     ) {
+        self.add_weighed(signals.into_iter().map(|s| (s, weighed(s, rules))), rules);
+    }
+
+    /// [`Tally::add_file`] for signals already weighed ([`weighed_by`]).
+    pub fn add_weighed<'s>(
+        &mut self,
+        signals: impl IntoIterator<Item = (&'s Signal, Vec<(Counts<'r>, f64, &'r str)>)>,
+        rules: &'r RuleSet,
+    ) {
         let mut best: SmallMap<&'r str, Candidate<'s, 'r>> = SmallMap::default();
-        for signal in signals {
-            for (target, weight, rule) in weighed(signal, rules) {
+        for (signal, weighed) in signals {
+            for (target, weight, rule) in weighed {
                 let ev = Candidate {
                     signal,
                     weight,

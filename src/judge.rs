@@ -434,15 +434,15 @@ pub fn used_through(signal: &Signal, rules: &RuleSet) -> BTreeSet<String> {
 /// What the rules make of one signal, worked out once: the rules it
 /// matches and, for an import, the frameworks its distribution is used
 /// through.
-struct Matched {
-    ids: Vec<usize>,
+pub struct Matched {
+    pub ids: Vec<usize>,
     /// For an import: the frameworks (indices) its distribution is used
     /// through.
     through: Vec<usize>,
 }
 
 impl Matched {
-    fn new(signal: &Signal, rules: &RuleSet) -> Matched {
+    pub fn new(signal: &Signal, rules: &RuleSet) -> Matched {
         let through = if is_import(signal) {
             let dist = rules.packages.dist_of_import(&signal.key);
             rules.frameworks_used_through(&dist).to_vec()
@@ -462,7 +462,13 @@ impl Matched {
             || !self.through.is_empty()
     }
 
-    fn used_through(&self, rules: &RuleSet) -> BTreeSet<String> {
+    /// The frameworks of the rules matched ([`frameworks_of`]).
+    pub fn frameworks(&self, rules: &RuleSet) -> BTreeSet<String> {
+        frameworks_in(&self.ids, rules)
+    }
+
+    /// The frameworks an import puts to use ([`used_through`]).
+    pub fn used_through(&self, rules: &RuleSet) -> BTreeSet<String> {
         let mut fws = frameworks_in(&self.ids, rules);
         for &f in &self.through {
             fws.insert(rules.frameworks[f].id.clone());

@@ -224,17 +224,28 @@ impl<'r> UnitFacts<'r> {
         }
         self.kept += signals.len() as u64;
         tree.kept += signals.len() as u64;
-        self.tally.add_file(&signals, rules);
-        tree.rollup.add_file(&signals, rules);
-        for s in signals {
+        // Each signal matched once, for both tallies and the frameworks.
+        let matched: Vec<judge::Matched> = signals
+            .iter()
+            .map(|s| judge::Matched::new(s, rules))
+            .collect();
+        let weighed = || {
+            signals
+                .iter()
+                .zip(&matched)
+                .map(|(s, m)| (s, infer::weighed_by(s, &m.ids, rules)))
+        };
+        self.tally.add_weighed(weighed(), rules);
+        tree.rollup.add_weighed(weighed(), rules);
+        for (s, m) in signals.into_iter().zip(matched) {
             if judge::is_import(&s) {
-                tree.imported.extend(judge::used_through(&s, rules));
+                tree.imported.extend(m.used_through(rules));
             }
             match s.kind {
                 SignalKind::Dependency => self.dependencies.push(s),
                 SignalKind::Include => self.includes.push((s.path, s.key)),
                 _ if judge::is_required_import(&s) => {
-                    for fw in judge::frameworks_of(&s, rules) {
+                    for fw in m.frameworks(rules) {
                         self.keep_required(fw, s.clone());
                     }
                 }
