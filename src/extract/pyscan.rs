@@ -60,9 +60,13 @@ struct Lexer<'s> {
     fields_open: usize,
     error: Option<(usize, String)>,
     /// Whether a line that starts no statement worth reading may be skimmed
-    /// (see [`Lexer::skim`]): false when the source holds words whose calls
-    /// or strings the reader must see on any line.
+    /// (see [`Lexer::skim`]).
     may_skim: bool,
+    /// Where the words start whose calls or strings the reader must see
+    /// ([`Words::hot`]): a skimmed line holding one is read again in full.
+    hot: &'s [usize],
+    /// The first of `hot` not before the line last skimmed.
+    next_hot: usize,
     /// Where skimmed tokens go, to be dropped.
     scratch: Vec<Tok>,
 }
@@ -87,13 +91,16 @@ enum Skimmed {
 
 /// What a source holds that decides how it is read, found in one pass per
 /// word over the whole source.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Words {
     /// Just past the last `import` anywhere: no import starts after it.
     last_import: Option<usize>,
-    /// `import_module`, `__import__` or `environ` anywhere: dynamic imports
-    /// and environment assignments can sit on any line, so every line is
-    /// worth its tokens.
+    /// Where each `import_module`, `__import__`, `environ` and URI prefix
+    /// starts, in order: dynamic imports, environment assignments and URIs
+    /// sit on the lines holding these words, and only there does the
+    /// reader need every token. Empty (no allocation) in most sources.
+    hot: Vec<usize>,
+    /// A call word anywhere: calls and assignments may be signals.
     calls: bool,
     /// One of the URI prefixes anywhere: any string may be a signal.
     uris: bool,
@@ -103,7 +110,7 @@ impl Words {
     pub fn find(source: &str, uri_prefixes: &[&str]) -> Words {
         let bytes = source.as_bytes();
         let mut last_import = None;
-        let mut calls = false;
+        let mut hot = Vec::new();
         // `import` cannot overlap itself, so this sees every occurrence, and
         // with them the two call words that contain it.
         for at in memchr::memmem::find_iter(bytes, b"import") {
@@ -112,36 +119,36 @@ impl Words {
             if after.starts_with(b"_module")
                 || (bytes[..at].ends_with(b"__") && after.starts_with(b"__"))
             {
-                calls = true;
-                break;
+                hot.push(at);
             }
         }
-        let calls = calls || memchr::memmem::find(bytes, b"environ").is_some();
-        let uris = uri_prefixes
-            .iter()
-            .any(|p| memchr::memmem::find(bytes, p.as_bytes()).is_some());
+        hot.extend(memchr::memmem::find_iter(bytes, b"environ"));
+        let calls = hot.len();
+        for p in uri_prefixes {
+            hot.extend(memchr::memmem::find_iter(bytes, p.as_bytes()));
+        }
+        let uris = hot.len() > calls;
+        hot.sort_unstable();
         Words {
             last_import,
-            calls,
+            hot,
+            calls: calls > 0,
             uris,
         }
     }
 
     /// Whether the source can hold any signal at all.
-    pub fn worth_reading(self) -> bool {
-        self.last_import.is_some() || self.calls || self.uris
+    pub fn worth_reading(&self) -> bool {
+        self.last_import.is_some() || !self.hot.is_empty()
     }
 
     /// Where reading may stop: at the first line that starts past the last
-    /// `import`, when only imports can be signals. Nothing after it can
+    /// `import` and the last word of [`Words::hot`]. Nothing after it can
     /// change a signal, so the syntax errors after it go unreported, as
     /// they do in a source without `import` at all.
-    fn read_until(self) -> usize {
-        if self.calls || self.uris {
-            usize::MAX
-        } else {
-            self.last_import.unwrap_or(0)
-        }
+    fn read_until(&self) -> usize {
+        let hot = self.hot.last().map_or(0, |&at| at + 1);
+        self.last_import.unwrap_or(0).max(hot)
     }
 }
 
@@ -331,6 +338,7 @@ impl<'s> Lexer<'s> {
         // A `;` first ends an empty statement: the next may be an import.
         if toks.len() == 1 && toks[0].kind != K::Semi {
             match self.skim(header, start) {
+                _ if self.holds_hot(start, self.pos) => {}
                 Skimmed::Line => return,
                 Skimmed::Colon(at) => {
                     // The body after it is read in full.
@@ -350,6 +358,14 @@ impl<'s> Lexer<'s> {
             self.error = None;
         }
         self.pos = start;
+    }
+
+    /// Whether a word of [`Words::hot`] starts in `from..to`; lines are
+    /// skimmed in order, so `from` only grows.
+    fn holds_hot(&mut self, from: usize, to: usize) -> bool {
+        let passed = self.hot[self.next_hot..].partition_point(|&at| at < from);
+        self.next_hot += passed;
+        self.hot.get(self.next_hot).is_some_and(|&at| at < to)
     }
 
     /// Where the string whose quote is at the cursor starts: at its prefix
@@ -1026,7 +1042,9 @@ fn read(
         brackets: Vec::new(),
         fields_open: 0,
         error: None,
-        may_skim: reading.skim && !words.uris && !words.calls,
+        may_skim: reading.skim,
+        hot: &words.hot,
+        next_hot: 0,
         scratch: Vec::new(),
     };
     let mut reader = Reader {
@@ -1052,9 +1070,10 @@ fn read(
     };
     let mut toks = Vec::new();
     // Checked where a logical line starts: the one holding the last
-    // `import` is read to its end.
+    // `import` is read to its end, and a decorator's signals wait for the
+    // `def` or `class` that gives them their context.
     let stopped = loop {
-        if lexer.pos >= until {
+        if lexer.pos >= until && reader.decorators.is_none() {
             break true;
         }
         let Some(indent) = lexer.line(&mut toks) else {
@@ -1637,7 +1656,7 @@ mod tests {
     }
 
     #[test]
-    fn reading_stops_after_the_last_import_and_its_errors_go_unreported() {
+    fn reading_stops_after_the_last_signal_word_and_its_errors_go_unreported() {
         // The `(` after the last import is never closed: not looked for.
         let after = "import torch\nfrom jax import (\n  numpy)\nx = (\n";
         assert_eq!(
@@ -1673,14 +1692,25 @@ mod tests {
         assert!(signals("from jax\nfrom from\n", false).is_empty());
         // A header holding the last import wants a block, never read.
         assert!(signals("with importer():\n", false).is_empty());
-        // Where any line can be a signal, the whole source is read.
+        // Calls, assignments and strings are signals only on the lines
+        // holding their words: reading stops after the last of those too,
         assert_eq!(
             signals("import os\nos.environ['A'] = 'b'\nx = (\n", false),
+            ["1:1 import:os module", "2:1 env:A=b module"]
+        );
+        // and an error before it still counts.
+        assert_eq!(
+            signals("import os\nx = )\ny = 'gs://b'\n", false),
             [
                 "1:1 import:os module",
-                "2:1 env:A=b module",
-                "3:5 FW002 syntax error: '(' was never closed"
+                "3:5 uri:gs://b module",
+                "2:5 FW002 syntax error: unmatched ')'"
             ]
+        );
+        // A decorator's signals wait for the `def` that gives their context.
+        assert_eq!(
+            signals("@route('gs://b')\ndef f():\n    pass\nx = (\n", false),
+            ["1:8 uri:gs://b function"]
         );
     }
 
