@@ -6,6 +6,7 @@
 
 use super::docker::image_name;
 use super::manifest::Locator;
+use super::yaml_tree::Node;
 use crate::signal::{Extracted, Signal, SignalKind, to_u32};
 use serde_json::Value;
 
@@ -23,12 +24,12 @@ pub fn yaml(text: &str, out: &mut Extracted) {
     if !kubernetes && !workflow && !images {
         return;
     }
-    let Ok(docs) = serde_saphyr::from_str_multiple::<Value, Vec<Value>>(text) else {
+    let Ok(docs) = serde_saphyr::from_str_multiple::<Node, Vec<Node>>(text) else {
         return;
     };
     let loc = Locator::new(text);
     for doc in &docs {
-        if let Some(kind) = doc.get("kind").and_then(Value::as_str)
+        if let Some(kind) = doc.get("kind").and_then(Node::as_str)
             && doc.get("apiVersion").is_some()
         {
             kubernetes_object(doc, kind, &loc, out);
@@ -36,13 +37,13 @@ pub fn yaml(text: &str, out: &mut Extracted) {
             // Helm values and other deployment YAML name images too.
             image_signals(doc, &loc, out);
         }
-        if let Some(jobs) = doc.get("jobs").and_then(Value::as_object) {
-            for job in jobs.values() {
-                let steps = job.get("steps").and_then(Value::as_array);
+        if let Some(jobs) = doc.get("jobs").and_then(Node::as_map) {
+            for (_, job) in jobs {
+                let steps = job.get("steps").and_then(Node::as_seq);
                 for uses in steps
                     .into_iter()
                     .flatten()
-                    .filter_map(|s| s.get("uses").and_then(Value::as_str))
+                    .filter_map(|s| s.get("uses").and_then(Node::as_str))
                 {
                     let action = uses.split('@').next().unwrap_or(uses);
                     let action: Vec<&str> = action.split('/').take(2).collect();
@@ -59,7 +60,7 @@ pub fn yaml(text: &str, out: &mut Extracted) {
     }
 }
 
-fn kubernetes_object(doc: &Value, kind: &str, loc: &Locator, out: &mut Extracted) {
+fn kubernetes_object(doc: &Node, kind: &str, loc: &Locator, out: &mut Extracted) {
     push(
         out,
         loc,
@@ -68,12 +69,14 @@ fn kubernetes_object(doc: &Value, kind: &str, loc: &Locator, out: &mut Extracted
         &format!("kind: {kind}"),
     );
     if kind == "InferenceService"
-        && let Some(predictor) = doc.pointer("/spec/predictor").and_then(Value::as_object)
+        && let Some(predictor) = doc
+            .at(&["spec", "predictor"])
+            .filter(|p| p.as_map().is_some())
     {
         let format = predictor
             .get("model")
-            .and_then(|m| m.pointer("/modelFormat/name"))
-            .and_then(Value::as_str)
+            .and_then(|m| m.at(&["modelFormat", "name"]))
+            .and_then(Node::as_str)
             .map(str::to_string)
             .or_else(|| {
                 [
@@ -86,7 +89,7 @@ fn kubernetes_object(doc: &Value, kind: &str, loc: &Locator, out: &mut Extracted
                     "huggingface",
                 ]
                 .into_iter()
-                .find(|f| predictor.contains_key(*f))
+                .find(|f| predictor.get(f).is_some())
                 .map(str::to_string)
             });
         if let Some(format) = format {
@@ -97,7 +100,7 @@ fn kubernetes_object(doc: &Value, kind: &str, loc: &Locator, out: &mut Extracted
     image_signals(doc, loc, out);
 }
 
-fn image_signals(doc: &Value, loc: &Locator, out: &mut Extracted) {
+fn image_signals(doc: &Node, loc: &Locator, out: &mut Extracted) {
     let mut images = Vec::new();
     collect_images(doc, &mut images, 0);
     for image in images {
@@ -108,18 +111,18 @@ fn image_signals(doc: &Value, loc: &Locator, out: &mut Extracted) {
 }
 
 /// Values of `image:` keys anywhere in an object (pod templates nest deeply).
-fn collect_images<'v>(value: &'v Value, out: &mut Vec<&'v str>, depth: u32) {
+fn collect_images<'v>(value: &'v Node, out: &mut Vec<&'v str>, depth: u32) {
     if depth > 32 {
         return;
     }
     match value {
-        Value::Object(map) => {
+        Node::Map(map) => {
             for (k, v) in map {
                 match (k.as_str(), v) {
-                    ("image", Value::String(s)) => out.push(s),
+                    ("image", Node::Str(s)) => out.push(s),
                     // Helm charts: `image: {repository: tensorflow/serving, tag: …}`.
-                    ("image", Value::Object(image)) => {
-                        if let Some(Value::String(repo)) = image.get("repository") {
+                    ("image", Node::Map(_)) => {
+                        if let Some(Node::Str(repo)) = v.get("repository") {
                             out.push(repo);
                         }
                     }
@@ -127,7 +130,7 @@ fn collect_images<'v>(value: &'v Value, out: &mut Vec<&'v str>, depth: u32) {
                 }
             }
         }
-        Value::Array(items) => items.iter().for_each(|v| collect_images(v, out, depth + 1)),
+        Node::Seq(items) => items.iter().for_each(|v| collect_images(v, out, depth + 1)),
         _ => {}
     }
 }
