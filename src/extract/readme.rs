@@ -1,20 +1,26 @@
 //! README and doc pages: words that reveal a goal (course, paper, demo…).
 //! Weak evidence; each word counts once per file, at its first occurrence.
 
-use crate::signal::{Extracted, LineIndex, Signal, SignalKind};
+use crate::signal::{Extracted, LineCursor, Signal, SignalKind};
 use aho_corasick::AhoCorasick;
 
+/// `automaton` holds the lowercase `words`, matched case-sensitively: it
+/// is run over an ASCII-lowercased copy of the text, which finds what a
+/// case-insensitive search finds, and a case-sensitive search can skip
+/// ahead with its prefilter (a case-insensitive one read every byte).
 pub fn extract(text: &str, automaton: &AhoCorasick, words: &[String], out: &mut Extracted) {
     let mut seen = vec![false; words.len()];
-    let index = LineIndex::new(text);
+    // Matches come in order: lines are counted up to each, not indexed.
+    let mut cursor = LineCursor::default();
     let bytes = text.as_bytes();
-    for m in automaton.find_iter(text) {
+    let lower = text.to_ascii_lowercase();
+    for m in automaton.find_iter(&lower) {
         let id = m.pattern().as_usize();
         if seen[id] || !word_bounded(bytes, m.start(), m.end()) {
             continue;
         }
         seen[id] = true;
-        let (line, column) = index.line_col(text, m.start());
+        let (line, column) = cursor.line_col(text, m.start());
         out.push(Signal::new(
             SignalKind::Keyword,
             words[id].clone(),
@@ -46,7 +52,6 @@ mod tests {
     fn whole_words_once() {
         let words = vec!["course".to_string(), "llm".to_string(), "demo".to_string()];
         let ac = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
             .match_kind(MatchKind::LeftmostLongest)
             .build(&words)
             .unwrap();

@@ -625,8 +625,8 @@ impl Compiler {
             line: None,
             message: e.to_string(),
         })?;
+        // Lowercase words, searched in lowercased text (`readme::extract`).
         set.keywords = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
             .match_kind(MatchKind::LeftmostLongest)
             .build(&self.words)
             .map_err(|e| RulesError {
