@@ -3,7 +3,7 @@
 //! read the same signals (place, kind, key, context, names) and report no
 //! syntax error — as a plain file and as a notebook cell. On any source at
 //! all, skimming lines must change nothing, syntax errors included, and
-//! stopping after the last `import` must change no signal.
+//! stopping after the last `import` or call word must change no signal.
 
 #[path = "../../tests/common/scan.rs"]
 mod scan;
