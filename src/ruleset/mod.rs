@@ -554,8 +554,14 @@ struct Compiler {
 
 impl Compiler {
     fn finish(mut self, mut set: RuleSet, sources: &[(&str, &str)]) -> Result<RuleSet, RulesError> {
+        // Named once: a name per rule and source was most of the formatting.
+        let files: Vec<String> = sources.iter().map(|(n, _)| rule_file(n)).collect();
         for (i, rule) in set.rules.iter().enumerate() {
-            let source = sources.iter().find(|(n, _)| rule_file(n) == rule.file);
+            let source = sources
+                .iter()
+                .zip(&files)
+                .find(|(_, file)| **file == rule.file)
+                .map(|(source, _)| source);
             let bad = |message: String| RulesError {
                 file: source.map_or_else(String::new, |(n, _)| {
                     n.strip_prefix(PACK).unwrap_or(n).to_string()
