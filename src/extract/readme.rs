@@ -6,8 +6,8 @@ use aho_corasick::AhoCorasick;
 
 /// `automaton` holds the lowercase `words`, matched case-sensitively: it
 /// is run over an ASCII-lowercased copy of the text, which finds what a
-/// case-insensitive search finds, and a case-sensitive search can skip
-/// ahead with its prefilter (a case-insensitive one read every byte).
+/// case-insensitive search finds, in about two thirds of its time
+/// (BENCHMARKS.md, sixteenth session).
 pub fn extract(text: &str, automaton: &AhoCorasick, words: &[String], out: &mut Extracted) {
     let mut seen = vec![false; words.len()];
     // Matches come in order: lines are counted up to each, not indexed.
