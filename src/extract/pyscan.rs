@@ -290,7 +290,7 @@ impl<'s> Lexer<'s> {
                 self.newline();
                 return Some(indent);
             }
-            if toks.is_empty() && !skimmed && self.may_skim {
+            if toks.is_empty() && !skimmed && self.may_skim && !self.hot_on_line() {
                 skimmed = true;
                 let (start, word) = self.start();
                 if start != Start::Full {
@@ -366,6 +366,18 @@ impl<'s> Lexer<'s> {
         let passed = self.hot[self.next_hot..].partition_point(|&at| at < from);
         self.next_hot += passed;
         self.hot.get(self.next_hot).is_some_and(|&at| at < to)
+    }
+
+    /// Whether a word of [`Words::hot`] starts on the physical line at the
+    /// cursor: its logical line is read in full at once, not skimmed and
+    /// then read again (a settings module says `environ` on every line).
+    fn hot_on_line(&mut self) -> bool {
+        if self.next_hot >= self.hot.len() {
+            return false;
+        }
+        let rest = &self.src[self.pos..];
+        let end = self.pos + memchr::memchr2(b'\n', b'\r', rest).unwrap_or(rest.len());
+        self.holds_hot(self.pos, end)
     }
 
     /// Where the string whose quote is at the cursor starts: at its prefix
