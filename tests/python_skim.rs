@@ -103,6 +103,26 @@ fn the_shortcuts_change_nothing_in_the_standard_library_and_the_fixtures() {
 }
 
 #[test]
+fn a_source_dense_with_call_words_reads_the_same_and_stops_after_the_last() {
+    // A settings module: `environ` on most lines, too many to skim between.
+    let mut source = String::from("import os\n");
+    for i in 0..300 {
+        source += &format!(
+            "V{i} = os.environ.get('N{i}', 'x')\nif V{i}:\n    os.environ['M{i}'] = 'y'\n"
+        );
+    }
+    source += "x = (\n";
+    assert_eq!(difference(&source), None);
+    let (signals, diagnostics) = read(&source, false, Reading::SHORTEST);
+    let env = signals.iter().filter(|s| s.key.starts_with('M')).count();
+    assert_eq!((env, signals.len()), (300, 301), "{signals:#?}");
+    // The `(` after the last call word is never looked at.
+    assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+    let (_, whole) = read(&source, false, WHOLE);
+    assert_eq!(whole.len(), 1);
+}
+
+#[test]
 fn a_semicolon_after_a_skimmed_start_still_shows_the_import() {
     let source = "x = (1,\n  2); import torch\nprint('a'); from jax import numpy\n";
     let mut out = Extracted::default();

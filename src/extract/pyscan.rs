@@ -98,17 +98,30 @@ pub struct Words {
     /// Where each `import_module`, `__import__`, `environ` and URI prefix
     /// starts, in order: dynamic imports, environment assignments and URIs
     /// sit on the lines holding these words, and only there does the
-    /// reader need every token. Empty (no allocation) in most sources.
+    /// reader need every token. Empty (no allocation) in most sources, and
+    /// left empty when `dense`.
     hot: Vec<usize>,
+    /// Just past the start of the last of those words.
+    last_hot: Option<usize>,
+    /// Those words are so many (one every few lines) that skimming the
+    /// lines between them would cost more than it saves: every line is
+    /// read in full.
+    dense: bool,
     /// A call word anywhere: calls and assignments may be signals.
     calls: bool,
     /// One of the URI prefixes anywhere: any string may be a signal.
     uris: bool,
 }
 
+/// Bytes of source per call word below which it counts as dense.
+const DENSE: usize = 256;
+
 impl Words {
     pub fn find(source: &str, uri_prefixes: &[&str]) -> Words {
         let bytes = source.as_bytes();
+        // A few are never dense: short sources (and the tests' fragments)
+        // take the skimming path too.
+        let most = (bytes.len() / DENSE).max(16);
         let mut last_import = None;
         let mut hot = Vec::new();
         // `import` cannot overlap itself, so this sees every occurrence, and
@@ -122,24 +135,46 @@ impl Words {
                 hot.push(at);
             }
         }
-        hot.extend(memchr::memmem::find_iter(bytes, b"environ"));
-        let calls = hot.len();
-        for p in uri_prefixes {
-            hot.extend(memchr::memmem::find_iter(bytes, p.as_bytes()));
+        let last_call_import = hot.last().copied();
+        let mut others = vec![&b"environ"[..]];
+        others.extend(uri_prefixes.iter().map(|p| p.as_bytes()));
+        let mut found = [false; 2];
+        for (i, word) in others.iter().enumerate() {
+            for at in memchr::memmem::find_iter(bytes, word) {
+                found[usize::from(i > 0)] = true;
+                if hot.len() > most {
+                    break;
+                }
+                hot.push(at);
+            }
         }
-        let uris = hot.len() > calls;
-        hot.sort_unstable();
+        let (calls, uris) = (last_call_import.is_some() || found[0], found[1]);
+        let dense = hot.len() > most;
+        let last_hot = if dense {
+            // Their places are not kept: the last of each word is found
+            // from the end.
+            hot = Vec::new();
+            let last_other = others
+                .iter()
+                .filter_map(|w| memchr::memmem::rfind(bytes, w));
+            last_other.chain(last_call_import).max()
+        } else {
+            hot.sort_unstable();
+            hot.last().copied()
+        };
         Words {
             last_import,
             hot,
-            calls: calls > 0,
+            last_hot: last_hot.map(|at| at + 1),
+            dense,
+            calls,
             uris,
         }
     }
 
     /// Whether the source can hold any signal at all.
     pub fn worth_reading(&self) -> bool {
-        self.last_import.is_some() || !self.hot.is_empty()
+        self.last_import.is_some() || self.last_hot.is_some()
     }
 
     /// Where reading may stop: at the first line that starts past the last
@@ -147,8 +182,9 @@ impl Words {
     /// change a signal, so the syntax errors after it go unreported, as
     /// they do in a source without `import` at all.
     fn read_until(&self) -> usize {
-        let hot = self.hot.last().map_or(0, |&at| at + 1);
-        self.last_import.unwrap_or(0).max(hot)
+        self.last_import
+            .unwrap_or(0)
+            .max(self.last_hot.unwrap_or(0))
     }
 }
 
@@ -1054,7 +1090,7 @@ fn read(
         brackets: Vec::new(),
         fields_open: 0,
         error: None,
-        may_skim: reading.skim,
+        may_skim: reading.skim && !words.dense,
         hot: &words.hot,
         next_hot: 0,
         scratch: Vec::new(),
