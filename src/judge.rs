@@ -425,12 +425,6 @@ pub fn can_use(signal: &Signal, rules: &RuleSet) -> bool {
     Matched::new(signal, rules).can_use(signal, rules)
 }
 
-/// Frameworks an import puts to use: its own framework rules, plus the
-/// frameworks whose `used-through` lists the imported distribution.
-pub fn used_through(signal: &Signal, rules: &RuleSet) -> BTreeSet<String> {
-    Matched::new(signal, rules).used_through(rules)
-}
-
 /// What the rules make of one signal, worked out once: the rules it
 /// matches and, for an import, the frameworks its distribution is used
 /// through.
@@ -467,7 +461,8 @@ impl Matched {
         frameworks_in(&self.ids, rules)
     }
 
-    /// The frameworks an import puts to use ([`used_through`]).
+    /// The frameworks an import puts to use: its own framework rules, plus
+    /// the frameworks whose `used-through` lists the imported distribution.
     pub fn used_through(&self, rules: &RuleSet) -> BTreeSet<String> {
         let mut fws = frameworks_in(&self.ids, rules);
         for &f in &self.through {

@@ -57,8 +57,7 @@ fn stopping_early_differs(source: &str, notebook: bool) -> Option<String> {
         read(source, notebook, Reading::SHORTEST),
         read(source, notebook, SKIMMED),
     );
-    let last_word = SIGNAL_WORDS
-        .iter()
+    let last_word = signal_words()
         .filter_map(|w| source.rfind(w))
         .max()
         .map_or(0, |at| LineCursor::default().line_col(source, at).0);
@@ -69,14 +68,20 @@ fn stopping_early_differs(source: &str, notebook: bool) -> Option<String> {
     (!same).then(|| format!("stopped early: {early:#?}\nread to the end: {full:#?}"))
 }
 
-/// Words after the last of which no signal can start (`import` among them).
-const SIGNAL_WORDS: &[&str] = &["import", "environ", "gs://"];
+/// Words after the last of which no signal can start (`import` among them,
+/// and in it `import_module` and `__import__`).
+fn signal_words() -> impl Iterator<Item = &'static str> {
+    ["import", "environ"]
+        .into_iter()
+        .chain(URIS.iter().copied())
+}
 
 /// Sources with words that make calls, assignments or strings signals: on
 /// them, only the lines holding such a word are read in full.
 fn with_call_words(source: &str) -> bool {
-    ["import_module", "__import__", "environ", "gs://"]
-        .iter()
+    ["import_module", "__import__", "environ"]
+        .into_iter()
+        .chain(URIS.iter().copied())
         .any(|w| source.contains(w))
 }
 

@@ -136,27 +136,30 @@ impl Words {
             }
         }
         let last_call_import = hot.last().copied();
-        let mut others = vec![&b"environ"[..]];
-        others.extend(uri_prefixes.iter().map(|p| p.as_bytes()));
-        let mut found = [false; 2];
-        for (i, word) in others.iter().enumerate() {
+        // `environ` first, then the URI prefixes.
+        let others =
+            || std::iter::once(&b"environ"[..]).chain(uri_prefixes.iter().map(|p| p.as_bytes()));
+        let (mut environ, mut uris) = (false, false);
+        for (i, word) in others().enumerate() {
             for at in memchr::memmem::find_iter(bytes, word) {
-                found[usize::from(i > 0)] = true;
+                if i == 0 {
+                    environ = true;
+                } else {
+                    uris = true;
+                }
                 if hot.len() > most {
                     break;
                 }
                 hot.push(at);
             }
         }
-        let (calls, uris) = (last_call_import.is_some() || found[0], found[1]);
+        let calls = last_call_import.is_some() || environ;
         let dense = hot.len() > most;
         let last_hot = if dense {
             // Their places are not kept: the last of each word is found
             // from the end.
             hot = Vec::new();
-            let last_other = others
-                .iter()
-                .filter_map(|w| memchr::memmem::rfind(bytes, w));
+            let last_other = others().filter_map(|w| memchr::memmem::rfind(bytes, w));
             last_other.chain(last_call_import).max()
         } else {
             hot.sort_unstable();
