@@ -6,6 +6,7 @@
 
 use super::docker::image_name;
 use super::manifest::Locator;
+use super::yaml_block;
 use super::yaml_tree::Node;
 use crate::signal::{Extracted, Signal, SignalKind, to_u32};
 use serde_json::Value;
@@ -24,7 +25,9 @@ pub fn yaml(text: &str, out: &mut Extracted) {
     if !kubernetes && !workflow && !images {
         return;
     }
-    let Ok(docs) = serde_saphyr::from_str_multiple::<Node, Vec<Node>>(text) else {
+    let docs = yaml_block::documents(text)
+        .or_else(|| serde_saphyr::from_str_multiple::<Node, Vec<Node>>(text).ok());
+    let Some(docs) = docs else {
         return;
     };
     let loc = Locator::new(text);

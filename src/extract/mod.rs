@@ -20,6 +20,7 @@ pub mod readme;
 pub mod requirements;
 pub mod setup_py;
 mod utf8;
+pub mod yaml_block;
 pub mod yaml_tree;
 
 use crate::ruleset::RuleSet;
