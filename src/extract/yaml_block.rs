@@ -11,12 +11,15 @@
 use super::yaml_tree::Node;
 
 /// Well inside serde_saphyr's default budget (depth 64, 250,000 nodes,
-/// 1,024 documents, 1,024-byte implicit keys): past these it decides.
+/// 1,000,000 events, 1,024 documents, 1,024-byte implicit keys, 32
+/// comments buffered while it looks ahead): past these it decides.
 const MAX_DEPTH: usize = 48;
-const MAX_NODES: usize = 200_000;
+const MAX_NODES: usize = 150_000;
 const MAX_DOCUMENTS: usize = 1_000;
-const MAX_KEY: usize = 1_000;
-const MAX_TEXT: usize = 16 * 1024 * 1024;
+const MAX_KEY: usize = 512;
+const MAX_COMMENT_RUN: usize = 16;
+/// Comments are events too: a megabyte holds fewer than 600,000.
+const MAX_TEXT: usize = 1024 * 1024;
 
 /// The documents of `text` (null documents left out, as serde_saphyr
 /// does), or `None` where serde_saphyr must decide.
@@ -24,8 +27,12 @@ pub fn documents(text: &str) -> Option<Vec<Node>> {
     if text.len() > MAX_TEXT || !plain_text(text) {
         return None;
     }
+    let lines: Vec<Line> = text.split('\n').map(Line::new).collect();
+    if !few_comments_together(&lines) {
+        return None;
+    }
     let mut reader = Reader {
-        lines: text.split('\n').map(Line::new).collect(),
+        lines,
         ends_in_newline: text.ends_with('\n'),
         pos: 0,
         depth: 0,
@@ -50,6 +57,25 @@ fn plain_text(text: &str) -> bool {
                         '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
                     ))
         })
+}
+
+/// Whether no run of comments between two lines of content is long
+/// enough for serde_saphyr to refuse it ("too many buffered comments").
+/// Counted generously: a `#` in a content line may start a comment, and
+/// block scalars' `#` lines count too.
+fn few_comments_together(lines: &[Line]) -> bool {
+    let mut run = 0;
+    for line in lines {
+        if line.content.starts_with('#') || line.is_boundary() {
+            run += 1;
+        } else if !line.is_blank() {
+            run = usize::from(line.content.contains('#'));
+        }
+        if run > MAX_COMMENT_RUN {
+            return false;
+        }
+    }
+    true
 }
 
 #[derive(Clone, Copy)]
@@ -810,6 +836,11 @@ mod tests {
         }
         let deep = (0..60).fold(String::new(), |s, i| s + &" ".repeat(i) + "a:\n");
         assert_eq!(documents(&deep), None);
+        // serde_saphyr refuses 33 comments after `e:`; fewer are read here.
+        let comments = |n| format!("e:\n{}f: 1\n", "# c\n".repeat(n));
+        assert_eq!(by_saphyr(&comments(33)), None);
+        assert_eq!(documents(&comments(33)), None);
+        read_alike(&comments(16));
     }
 
     /// Pieces whose random strings are mostly broken YAML.
