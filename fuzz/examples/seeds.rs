@@ -1,6 +1,7 @@
 //! Builds each target's seed corpus from the fixtures: every fixture file of
 //! a kind the target covers, prefixed with the byte that selects its name
-//! (Python sources also go, as they are, to the `python_scan` target).
+//! (Python sources and YAML also go, as they are, to the `python_scan` and
+//! `yaml_block` targets).
 //! Usage: seeds FIXTURES_DIR CORPUS_DIR
 
 use fwlint::walk::classify;
@@ -29,14 +30,16 @@ fn visit(dir: &Path, root: &Path, out: &Path, count: &mut usize) {
             .to_string_lossy()
             .replace('\\', "/");
         let file_kind = classify(&rel);
-        if file_kind == classify("src/model.py")
-            && let Ok(bytes) = std::fs::read(&path)
-        {
-            // The differential target takes the source as is.
-            let dir = out.join("python_scan");
-            std::fs::create_dir_all(&dir).unwrap();
-            std::fs::write(dir.join(rel.replace('/', "__")), &bytes).unwrap();
-            *count += 1;
+        // The differential targets take the file as it is.
+        for (target, like) in [("python_scan", "src/model.py"), ("yaml_block", "deploy.yaml")] {
+            if file_kind == classify(like)
+                && let Ok(bytes) = std::fs::read(&path)
+            {
+                let dir = out.join(target);
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(dir.join(rel.replace('/', "__")), &bytes).unwrap();
+                *count += 1;
+            }
         }
         for (target, names) in TARGETS {
             let Some(pick) = names.iter().position(|n| classify(n) == file_kind) else {
