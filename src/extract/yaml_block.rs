@@ -651,6 +651,10 @@ fn quoted_segment<'s>(line: &'s str, quote: u8, out: &mut String) -> Option<Segm
                 };
                 if hex > 0 {
                     let digits = line.get(j + 1..j + 1 + hex)?;
+                    // from_str_radix would take a sign too.
+                    if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+                        return None;
+                    }
                     let code = u32::from_str_radix(digits, 16).ok()?;
                     out.push(char::from_u32(code)?);
                     chars.nth(hex - 1);
@@ -797,6 +801,7 @@ mod tests {
             "- \"export A=\\\"\\\"\\nif x\n  then y \\\n  z\"\n- 'single\n\n  folded'\n- \"a\nb\"\n",
             "\"quoted key\": 1\n'single key': v\nyes: no\nkey with spaces: v\nurl: http://example.com:8080/x\nempty:\nlast: [a, 'b', \"c\", {d: e}, []]\n",
             "a:\n  b:\n    c: d\n  e: f\ng:\n- h\n- i: j\n  k: l\n",
+            "e: \"\\x13 \\0 \\U00000041 \\u00e9 \\N \\_ \\L \\P \\e \\a \\b \\v \\f \\r \\t \\/ \\ \"\n",
         ];
         for text in cases {
             read_alike(text);
@@ -830,6 +835,7 @@ mod tests {
             "a: x #c\n  y\n",
             "f: .inf\n",
             "a: \"x\n---\ny\"\n",
+            "a: \"\\U+0000013\"\n",
         ];
         for text in cases {
             assert_eq!(documents(text), None, "{text:?}");
