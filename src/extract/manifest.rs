@@ -11,10 +11,15 @@ pub struct Locator<'t> {
     text: &'t str,
     lines: LineIndex,
     /// Where each maximal run of word characters starts, by its text: built
-    /// on the first lookup, so that finding each of 25,000 dependencies
-    /// costs a hash lookup instead of a scan of the file.
+    /// once a file has had [`SCANS`] lookups, so that finding each of 25,000
+    /// dependencies costs a hash lookup instead of a scan of the file.
     words: std::cell::OnceCell<HashMap<&'t str, Vec<usize>>>,
+    lookups: std::cell::Cell<u32>,
 }
+
+/// Lookups that scan the text before the word index is built: a few scans
+/// cost less than the index (a Kubernetes file has two or three signals).
+const SCANS: u32 = 8;
 
 fn is_word(c: char) -> bool {
     c.is_alphanumeric() || c == '-' || c == '_'
@@ -26,6 +31,7 @@ impl<'t> Locator<'t> {
             text,
             lines: LineIndex::new(text),
             words: std::cell::OnceCell::new(),
+            lookups: std::cell::Cell::new(0),
         }
     }
 
@@ -48,18 +54,50 @@ impl<'t> Locator<'t> {
 
     /// The first whole-word occurrence of `needle` that `accept` takes.
     fn first(&self, needle: &str, accept: impl Fn(usize) -> bool) -> Option<usize> {
-        let whole = |at: usize| {
-            let before = self.text[..at].chars().next_back();
-            let after = self.text[at + needle.len()..].chars().next();
-            !before.is_some_and(is_word) && !after.is_some_and(is_word)
+        let Some(lead) = needle.find(is_word) else {
+            let mut hits = self.text.match_indices(needle).map(|(at, _)| at);
+            return hits.find(|&at| self.whole(at, needle) && accept(at));
         };
+        if self.words.get().is_none() && self.lookups.get() < SCANS {
+            self.lookups.set(self.lookups.get() + 1);
+            return self.first_by_scan(needle, accept);
+        }
+        self.first_by_index(needle, lead, accept)
+    }
+
+    /// No word character just before or after `needle` at `at`.
+    fn whole(&self, at: usize, needle: &str) -> bool {
+        let before = self.text[..at].chars().next_back();
+        let after = self.text[at + needle.len()..].chars().next();
+        !before.is_some_and(is_word) && !after.is_some_and(is_word)
+    }
+
+    /// [`Self::first`] by a search of the whole text, overlapping
+    /// occurrences included (a UTF-8 needle only matches at a character).
+    fn first_by_scan(&self, needle: &str, accept: impl Fn(usize) -> bool) -> Option<usize> {
+        let finder = memchr::memmem::Finder::new(needle.as_bytes());
+        let mut from = 0;
+        while let Some(found) = finder.find(&self.text.as_bytes()[from..]) {
+            let at = from + found;
+            if self.whole(at, needle) && accept(at) {
+                return Some(at);
+            }
+            from = at + 1;
+        }
+        None
+    }
+
+    /// [`Self::first`] through the word index; `lead` is where the needle's
+    /// first word character is.
+    fn first_by_index(
+        &self,
+        needle: &str,
+        lead: usize,
+        accept: impl Fn(usize) -> bool,
+    ) -> Option<usize> {
         // The needle's first word run must be a whole run of the text at the
         // same distance from the match (its ends are the needle's own, or
         // non-word characters both texts share).
-        let Some(lead) = needle.find(is_word) else {
-            let mut hits = self.text.match_indices(needle).map(|(at, _)| at);
-            return hits.find(|&at| whole(at) && accept(at));
-        };
         let run_len = needle[lead..]
             .find(|c| !is_word(c))
             .unwrap_or(needle.len() - lead);
@@ -71,7 +109,7 @@ impl<'t> Locator<'t> {
             .filter_map(|&p| p.checked_sub(lead))
             .find(|&at| {
                 self.text.get(at..).is_some_and(|t| t.starts_with(needle))
-                    && whole(at)
+                    && self.whole(at, needle)
                     && accept(at)
             })
     }
@@ -353,10 +391,12 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// The plain definition [`Locator::find`] must agree with.
+    /// The plain definition [`Locator::find`] must agree with: the first
+    /// whole-word occurrence, overlapping ones included.
     fn find_by_scan(text: &str, needle: &str) -> (u32, u32) {
         let index = LineIndex::new(text);
-        for (at, _) in text.match_indices(needle) {
+        let starts = (0..text.len()).filter(|&at| text.is_char_boundary(at));
+        for at in starts.filter(|&at| text[at..].starts_with(needle)) {
             let before = text[..at].chars().next_back();
             let after = text[at + needle.len()..].chars().next();
             if !before.is_some_and(is_word) && !after.is_some_and(is_word) {
@@ -372,9 +412,26 @@ mod tests {
             text in "[a-c_\\-\" :=<>.\n\u{e9}]{0,80}",
             needle in "[a-c_\\-\" :=<>.\u{e9}]{1,6}",
         ) {
+            let expected = find_by_scan(&text, &needle);
             let loc = Locator::new(&text);
-            prop_assert_eq!(loc.find(&needle), find_by_scan(&text, &needle));
+            prop_assert_eq!(loc.find(&needle), expected, "scanned");
+            (0..SCANS).for_each(|_| {
+                let _ = loc.find("a");
+            });
+            prop_assert_eq!(loc.find(&needle), expected, "through the index");
         }
+    }
+
+    #[test]
+    fn locator_finds_a_whole_word_overlapping_a_part_of_one() {
+        // `a.a` at 1 follows a word character; the whole one at 3 overlaps it.
+        let text = "ba.a.a";
+        let loc = Locator::new(text);
+        assert_eq!(loc.find("a.a"), (1, 4));
+        (0..SCANS).for_each(|_| {
+            let _ = loc.find("b");
+        });
+        assert_eq!(loc.find("a.a"), (1, 4));
     }
 
     #[test]
