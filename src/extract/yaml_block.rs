@@ -27,7 +27,13 @@ pub fn documents(text: &str) -> Option<Vec<Node>> {
     if text.len() > MAX_TEXT || !plain_text(text) {
         return None;
     }
-    let lines: Vec<Line> = text.split('\n').map(Line::new).collect();
+    let mut lines = Vec::with_capacity(memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1);
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', text.as_bytes()) {
+        lines.push(Line::new(&text[start..end]));
+        start = end + 1;
+    }
+    lines.push(Line::new(&text[start..]));
     if !few_comments_together(&lines) {
         return None;
     }
@@ -736,18 +742,25 @@ fn plain_kind(text: &str) -> Option<Plain> {
 }
 
 /// Whether serde_saphyr's integer or float parsing could take `text`:
-/// after a sign, a digit, `.` and a digit, or `.inf`/`.nan` spelt its ways.
+/// after a sign, a digit, `.` and a digit, or `.inf`/`.nan` spelt its ways;
+/// and then only what integers (`0x1F`, `1_000`) and floats (`1.5e-3`) are
+/// written with, one `.` at most. Kubernetes quantities (`2Gi`, `100m`,
+/// `0s`) and versions (`1.29.1`) are strings.
 fn maybe_number(text: &str) -> bool {
     let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
-    match unsigned.as_bytes() {
-        [] => true,
-        [b'.', next, ..] if next.is_ascii_digit() => true,
-        [b'.', ..] => matches!(
-            &unsigned[1..],
-            "inf" | "Inf" | "INF" | "nan" | "NaN" | "NAN"
-        ),
+    let numeral = match unsigned.as_bytes() {
+        [] => return true,
+        [b'.', next, ..] => next.is_ascii_digit(),
         [first, ..] => first.is_ascii_digit(),
+    };
+    if !numeral {
+        return matches!(
+            unsigned,
+            ".inf" | ".Inf" | ".INF" | ".nan" | ".NaN" | ".NAN"
+        );
     }
+    let number_byte = |b: u8| b.is_ascii_hexdigit() || b"xXoObB._+-".contains(&b);
+    unsigned.bytes().all(number_byte) && unsigned.bytes().filter(|&b| b == b'.').count() <= 1
 }
 
 /// `0`, `42`, `-7`, `0.5`, `-1.25`: read as numbers whatever the options.
@@ -794,7 +807,7 @@ mod tests {
     fn reads_deployment_yaml_as_serde_saphyr_does() {
         let cases = [
             "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: serve\n  labels:\n    app.kubernetes.io/name: serve # the app\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n      - name: model\n        image: pytorch/torchserve:0.9.0-gpu\n        args: [\"--model-store\", /models, -Xmx4g]\n        resources: {limits: {nvidia.com/gpu: 1, memory: 2Gi}, requests: {}}\n        ports:\n          - containerPort: 8080\n            protocol: TCP\n",
-            "# leading comment\n---\nkind: A\n---\n# an empty document\n---\n- 1\n- -2\n- 0.5\n- 1e3\n- 0x1F\n- +1\n- 1.2.3\n- .5\n- ../base\n- .status.url\n- ~\n- null\n- Yes\n- off\n-\n- - nested\n  - seq\n",
+            "# leading comment\n---\nkind: A\n---\n# an empty document\n---\n- 1\n- -2\n- 0.5\n- 1e3\n- 0x1F\n- +1\n- 1.2.3\n- .5\n- 2Gi\n- 100m\n- 0s\n- 1.29.1\n- 1e-3\n- 1_000\n- 0b101\n- 0XFF\n- 1.5E+3\n- 12abc\n- 0x1G\n- ../base\n- .status.url\n- ~\n- null\n- Yes\n- off\n-\n- - nested\n  - seq\n",
             "on:\n  push:\n    branches: [main]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n    - uses: actions/checkout@v4\n    - run: |\n        pip install -e .\n\n        pytest -q\n      env:\n        A: 'it''s'\n        B: \"tab\\there \\\"q\\\" \\u00e9 \\x41\"\n",
             "description: |-\n  First line.\n    more indented\n  last\nfolded: >\n  one\n  two\n\n  three\nstrip: >-\n  a\n  b\nkeep_going: x\n",
             "text: a plain scalar\n  continued here\n\n  after a blank line\nnext: 1\n",
@@ -871,6 +884,23 @@ mod tests {
         }
     }
 
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+        /// Numbers, quantities and versions typed as serde_saphyr types them.
+        #[test]
+        fn plain_scalars_typed_as_serde_saphyr_types_them(text in prop_oneof![
+            "[-+]?(0[xXoObB])?[0-9]{1,3}(\\.[0-9]{0,2})?([eE][-+]?[0-9]{1,2})?[_0-9a-fA-FGims.]{0,2}",
+            "[-+.0-9a-fA-FxXoOGimsn_]{1,8}",
+        ]) {
+            let theirs = by_saphyr(&format!("k: {text}\n"));
+            let ours = super::plain_node(&text).map(|node| vec![Node::Map(vec![("k".to_string(), node)])]);
+            if ours.is_some() {
+                prop_assert_eq!(ours, theirs, "{:?}", text);
+            }
+        }
+    }
+
     /// A document tree with the style each node is written in.
     #[derive(Clone, Debug)]
     enum Tree {
@@ -914,6 +944,12 @@ mod tests {
         "some words long enough to be folded over lines",
         "---",
         "x:",
+        "2Gi",
+        "1.29.1",
+        "1_000",
+        "0XFF",
+        "1.5E+3",
+        "12abc",
     ];
     const KEYS: &[&str] = &[
         "a", "kind", "image", "on", "yes", "1", "null", "a b", "x.y/z", "a:b", "'q'", "\"d\"",
