@@ -17,9 +17,10 @@ pub struct Locator<'t> {
     lookups: std::cell::Cell<u32>,
 }
 
-/// Lookups that scan the text before the word index is built: a few scans
-/// cost less than the index (a Kubernetes file has two or three signals).
-const SCANS: u32 = 8;
+/// Lookups that scan the text before the word index is built: a scan
+/// (memmem, stopping at the first match) costs a small part of the index,
+/// and a Kubernetes bundle has a few dozen signals.
+const SCANS: u32 = 64;
 
 fn is_word(c: char) -> bool {
     c.is_alphanumeric() || c == '-' || c == '_'
