@@ -1,9 +1,10 @@
 //! A reader for the YAML deployment configs are mostly written in: block
-//! mappings and sequences, plain and quoted scalars, literal and
-//! folded block scalars, one-line flow collections, comments and `---`.
-//! It gives the documents serde_saphyr would give as [`Node`]s, or `None`
-//! for anything outside that subset (anchors, tags, multi-line plain
-//! scalars, tabs, directives…), where the caller asks serde_saphyr itself.
+//! mappings and sequences, plain and quoted scalars (over several lines
+//! too), literal and folded block scalars, one-line flow collections,
+//! comments and `---`. It gives the documents serde_saphyr would give as
+//! [`Node`]s, or `None` for anything outside that subset (anchors, tags,
+//! multi-line flow collections, tabs, directives…), where the caller asks
+//! serde_saphyr itself.
 //! It never refuses: a document it is unsure of is serde_saphyr's to read
 //! or refuse, so both read the same documents the same way. Kubernetes
 //! YAML read by serde_saphyr cost more than the rest of a scan.
