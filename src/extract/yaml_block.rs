@@ -561,10 +561,12 @@ fn end_of_line(tail: &str) -> Option<()> {
 }
 
 /// Whether a plain scalar may start `text`: not an indicator, though `-x`
-/// may (`-1`, `-Xmx4g`), unless a space or one of `ends` follows the dash.
+/// may (`-1`, `-Xmx4g`), unless a space or one of `ends` follows the dash;
+/// in block context (no `ends`) `:x` and `?x` may too (`:16:8`).
 fn plain_start(text: &str, ends: &[u8]) -> bool {
     match text.as_bytes() {
         [b'-', next, ..] => *next != b' ' && !ends.contains(next),
+        [b':' | b'?', next, ..] => ends.is_empty() && *next != b' ',
         [first, ..] => !b"-?:,[]{}#&*!|>%@`\"'".contains(first),
         [] => false,
     }
@@ -808,7 +810,7 @@ mod tests {
     fn reads_deployment_yaml_as_serde_saphyr_does() {
         let cases = [
             "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: serve\n  labels:\n    app.kubernetes.io/name: serve # the app\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n      - name: model\n        image: pytorch/torchserve:0.9.0-gpu\n        args: [\"--model-store\", /models, -Xmx4g]\n        resources: {limits: {nvidia.com/gpu: 1, memory: 2Gi}, requests: {}}\n        ports:\n          - containerPort: 8080\n            protocol: TCP\n",
-            "# leading comment\n---\nkind: A\n---\n# an empty document\n---\n- 1\n- -2\n- 0.5\n- 1e3\n- 0x1F\n- +1\n- 1.2.3\n- .5\n- 2Gi\n- 100m\n- 0s\n- 1.29.1\n- 1e-3\n- 1_000\n- 0b101\n- 0XFF\n- 1.5E+3\n- 12abc\n- 0x1G\n- ../base\n- .status.url\n- ~\n- null\n- Yes\n- off\n-\n- - nested\n  - seq\n",
+            "# leading comment\n---\nkind: A\n---\n# an empty document\n---\n- 1\n- -2\n- 0.5\n- 1e3\n- 0x1F\n- +1\n- 1.2.3\n- .5\n- 2Gi\n- 100m\n- 0s\n- 1.29.1\n- 1e-3\n- 1_000\n- 0b101\n- 0XFF\n- 1.5E+3\n- 12abc\n- 0x1G\n- :16:8\n- ?x\n- -x\n- ../base\n- .status.url\n- ~\n- null\n- Yes\n- off\n-\n- - nested\n  - seq\n",
             "on:\n  push:\n    branches: [main]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n    - uses: actions/checkout@v4\n    - run: |\n        pip install -e .\n\n        pytest -q\n      env:\n        A: 'it''s'\n        B: \"tab\\there \\\"q\\\" \\u00e9 \\x41\"\n",
             "description: |-\n  First line.\n    more indented\n  last\nfolded: >\n  one\n  two\n\n  three\nstrip: >-\n  a\n  b\nkeep_going: x\n",
             "text: a plain scalar\n  continued here\n\n  after a blank line\nnext: 1\n",
@@ -951,6 +953,8 @@ mod tests {
         "0XFF",
         "1.5E+3",
         "12abc",
+        ":16:8",
+        "?x",
     ];
     const KEYS: &[&str] = &[
         "a", "kind", "image", "on", "yes", "1", "null", "a b", "x.y/z", "a:b", "'q'", "\"d\"",
