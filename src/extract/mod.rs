@@ -256,6 +256,10 @@ fn finish(rel: &str, mut out: Extracted, rules: &RuleSet, keep: Option<&Keep>) -
 /// Gives signals the contexts their file's path implies (`test`,
 /// `example`…). Giving them twice changes nothing.
 fn add_path_contexts(rel: &str, signals: &mut [Signal], rules: &RuleSet) {
+    // The globs are matched only for a file with signals to give them to.
+    if signals.is_empty() {
+        return;
+    }
     let contexts = rules.path_contexts(rel);
     if contexts.is_empty() {
         return;
