@@ -289,11 +289,7 @@ impl<'t> Reader<'t> {
         };
         self.count()?;
         self.pos += 1;
-        // A more indented line next would continue a plain scalar, or be an error.
-        match self.significant() {
-            Some(next) if next.indent > indent && !next.is_boundary() => None,
-            _ => Some(node),
-        }
+        self.ends_node(indent, node)
     }
 
     /// A plain scalar from its first line on, through the more indented
@@ -382,13 +378,24 @@ impl<'t> Reader<'t> {
         };
         end_of_line(after)?;
         self.pos += 1;
-        let start = self.pos;
-        // Leading blank lines would start the text with line breaks, and
-        // blank lines holding more than the indentation hold text: both
-        // left to serde_saphyr, as is a last line with no newline.
-        let width = self.lines.get(start).filter(|l| !l.is_blank())?.indent;
-        let mut end = start;
-        let mut last = start;
+        let (width, last, end) = self.block_lines(indent)?;
+        let mut out = block_text(&self.lines[self.pos..=last], width, folded)?;
+        if !strip {
+            out.push('\n');
+        }
+        self.pos = end;
+        self.count()?;
+        self.ends_node(indent, Node::Str(out))
+    }
+
+    /// A block scalar's lines from the current one: their indentation,
+    /// the last with text, and the first line after them. Leading blank
+    /// lines would start the text with line breaks, and blank lines holding
+    /// more than the indentation hold text: both left to serde_saphyr, as
+    /// is a last line with no newline.
+    fn block_lines(&self, indent: usize) -> Option<(usize, usize, usize)> {
+        let width = self.lines.get(self.pos).filter(|l| !l.is_blank())?.indent;
+        let (mut end, mut last) = (self.pos, self.pos);
         while let Some(line) = self.lines.get(end) {
             if line.is_blank() {
                 if line.indent > width {
@@ -401,38 +408,16 @@ impl<'t> Reader<'t> {
             }
             end += 1;
         }
-        if width <= indent || (last + 1 == self.lines.len() && !self.ends_in_newline) {
-            return None;
-        }
-        let mut out = String::new();
-        let mut breaks = 0;
-        for line in &self.lines[start..=last] {
-            if line.is_blank() {
-                breaks += 1;
-                continue;
-            }
-            let body = &line.raw[width..];
-            if !out.is_empty() {
-                if folded {
-                    if body.starts_with(' ') {
-                        return None;
-                    }
-                    fold(&mut out, breaks);
-                } else {
-                    (0..=breaks).for_each(|_| out.push('\n'));
-                }
-            }
-            breaks = 0;
-            out.push_str(body);
-        }
-        if !strip {
-            out.push('\n');
-        }
-        self.pos = end;
-        self.count()?;
+        let unterminated = last + 1 == self.lines.len() && !self.ends_in_newline;
+        (width > indent && !unterminated).then_some((width, last, end))
+    }
+
+    /// `node`, unless a more indented line follows it: that would continue
+    /// a plain scalar, or be an error.
+    fn ends_node(&mut self, indent: usize, node: Node) -> Option<Node> {
         match self.significant() {
             Some(next) if next.indent > indent && !next.is_boundary() => None,
-            _ => Some(Node::Str(out)),
+            _ => Some(node),
         }
     }
 
@@ -587,6 +572,34 @@ fn block_plain(text: &str) -> Option<(&str, bool)> {
         return None;
     }
     Some((text, commented))
+}
+
+/// A block scalar's text from its lines (the first and last hold text),
+/// `width` spaces of indentation off each; a folded one with a more
+/// indented line is left to serde_saphyr.
+fn block_text(lines: &[Line], width: usize, folded: bool) -> Option<String> {
+    let mut out = String::new();
+    let mut breaks = 0;
+    for line in lines {
+        if line.is_blank() {
+            breaks += 1;
+            continue;
+        }
+        let body = &line.raw[width..];
+        if !out.is_empty() {
+            if folded {
+                if body.starts_with(' ') {
+                    return None;
+                }
+                fold(&mut out, breaks);
+            } else {
+                (0..=breaks).for_each(|_| out.push('\n'));
+            }
+        }
+        breaks = 0;
+        out.push_str(body);
+    }
+    Some(out)
 }
 
 /// Lines joined as YAML folds them: a break between two lines of text is
