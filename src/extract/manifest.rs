@@ -55,9 +55,9 @@ impl<'t> Locator<'t> {
 
     /// The first whole-word occurrence of `needle` that `accept` takes.
     fn first(&self, needle: &str, accept: impl Fn(usize) -> bool) -> Option<usize> {
+        // A needle with no word character has no run to index.
         let Some(lead) = needle.find(is_word) else {
-            let mut hits = self.text.match_indices(needle).map(|(at, _)| at);
-            return hits.find(|&at| self.whole(at, needle) && accept(at));
+            return self.first_by_scan(needle, accept);
         };
         if self.words.get().is_none() && self.lookups.get() < SCANS {
             self.lookups.set(self.lookups.get() + 1);
@@ -433,6 +433,8 @@ mod tests {
             let _ = loc.find("b");
         });
         assert_eq!(loc.find("a.a"), (1, 4));
+        // No word character: `""` at 1 follows `_`; the one at 2 does not.
+        assert_eq!(Locator::new("_\"\"\":").find("\"\""), (1, 3));
     }
 
     #[test]
