@@ -207,6 +207,7 @@ impl<'t> Reader<'t> {
         self.enter()?;
         self.count()?;
         let mut entries: Vec<(String, Node)> = Vec::new();
+        let mut keys = Keys::default();
         while let Some(line) = self.significant() {
             if line.indent < indent || line.is_boundary() {
                 break;
@@ -215,7 +216,7 @@ impl<'t> Reader<'t> {
                 return None;
             }
             let (key, rest) = key_of(line.content, &mut self.asks)??;
-            if key.len() > MAX_KEY || entries.iter().any(|(k, _)| *k == key) {
+            if key.len() > MAX_KEY || !keys.insert(&entries, &key) {
                 return None;
             }
             let value = self.value(indent, rest, true)?;
@@ -436,6 +437,7 @@ impl<'t> Reader<'t> {
         let mut rest = text[1..].trim_start_matches(' ');
         let mut items = Vec::new();
         let mut entries: Vec<(String, Node)> = Vec::new();
+        let mut keys = Keys::default();
         // Nothing, or entries each followed by a comma or the closing bracket.
         while !rest.starts_with(close) {
             if seq {
@@ -444,7 +446,7 @@ impl<'t> Reader<'t> {
                 rest = after;
             } else {
                 let (key, after) = flow_key(rest, &mut self.asks)?;
-                if entries.iter().any(|(k, _)| *k == key) {
+                if !keys.insert(&entries, &key) {
                     return None;
                 }
                 let (value, after) = self.flow_node(after)?;
@@ -486,6 +488,27 @@ impl<'t> Reader<'t> {
                 Some((plain_node(plain, &mut self.asks)?, after))
             }
         }
+    }
+}
+
+/// The keys of a mapping being read, to find a duplicate (serde_saphyr
+/// refuses them): compared one by one while few, hashed past that, since
+/// a ConfigMap of 20,000 keys would take a second compared pairwise.
+#[derive(Default)]
+struct Keys(Option<std::collections::HashSet<String>>);
+
+impl Keys {
+    const SCANNED: usize = 16;
+
+    /// Whether `key` is new to a mapping holding `entries`.
+    fn insert(&mut self, entries: &[(String, Node)], key: &str) -> bool {
+        if entries.len() < Self::SCANNED {
+            return !entries.iter().any(|(k, _)| k == key);
+        }
+        let set = self
+            .0
+            .get_or_insert_with(|| entries.iter().map(|(k, _)| k.clone()).collect());
+        set.insert(key.to_string())
     }
 }
 
@@ -880,6 +903,20 @@ mod tests {
         }
         let deep = (0..60).fold(String::new(), |s, i| s + &" ".repeat(i) + "a:\n");
         assert_eq!(documents(&deep), None);
+        // A duplicate key among many (past the keys compared one by one).
+        let many = |dup: &str| (0..40).fold(String::new(), |s, i| s + &format!("k{i}: v\n")) + dup;
+        read_alike(&many("k40: v\n"));
+        assert_eq!(by_saphyr(&many("k3: v\n")), None);
+        assert_eq!(documents(&many("k3: v\n")), None);
+        let flow = |dup: &str| {
+            format!(
+                "m: {{{}{dup}}}\n",
+                (0..40).fold(String::new(), |s, i| s + &format!("k{i}: v, "))
+            )
+        };
+        read_alike(&flow("k40: v"));
+        assert_eq!(by_saphyr(&flow("k3: v")), None);
+        assert_eq!(documents(&flow("k3: v")), None);
         // Scalars only serde_saphyr can type: a few are asked of it, not 33.
         let numbers = |n| format!("a:\n{}", "- 1e3\n".repeat(n));
         read_alike(&numbers(32));
