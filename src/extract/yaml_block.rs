@@ -30,13 +30,11 @@ pub fn documents(text: &str) -> Option<Vec<Node>> {
     if text.len() > MAX_TEXT || !plain_text(text) {
         return None;
     }
-    let mut lines = Vec::with_capacity(memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1);
-    let mut start = 0;
-    for end in memchr::memchr_iter(b'\n', text.as_bytes()) {
+    let (bytes, mut start, mut lines) = (text.as_bytes(), 0, Vec::new());
+    for end in memchr::memchr_iter(b'\n', bytes).chain([bytes.len()]) {
         lines.push(Line::new(&text[start..end]));
         start = end + 1;
     }
-    lines.push(Line::new(&text[start..]));
     if !few_comments_together(&lines) {
         return None;
     }
@@ -182,12 +180,25 @@ impl<'t> Reader<'t> {
         None
     }
 
+    /// The next line of a block at `indent`: `Some(None)` where the block
+    /// ends (a less indented line, a document marker, the end), `None` for
+    /// a more indented one, which only serde_saphyr may read.
+    fn line_at(&mut self, indent: usize) -> Option<Option<Line<'t>>> {
+        match self.significant() {
+            Some(line) if line.is_boundary() || line.indent < indent => Some(None),
+            Some(line) if line.indent > indent => None,
+            next => Some(next),
+        }
+    }
+
     fn count(&mut self) -> Option<()> {
         self.nodes += 1;
         (self.nodes <= MAX_NODES).then_some(())
     }
 
+    /// Into a mapping or sequence, itself a node.
     fn enter(&mut self) -> Option<()> {
+        self.count()?;
         self.depth += 1;
         (self.depth <= MAX_DEPTH).then_some(())
     }
@@ -205,16 +216,9 @@ impl<'t> Reader<'t> {
 
     fn mapping(&mut self, indent: usize) -> Option<Node> {
         self.enter()?;
-        self.count()?;
         let mut entries: Vec<(String, Node)> = Vec::new();
         let mut keys = Keys::default();
-        while let Some(line) = self.significant() {
-            if line.indent < indent || line.is_boundary() {
-                break;
-            }
-            if line.indent > indent {
-                return None;
-            }
+        while let Some(line) = self.line_at(indent)? {
             let (key, rest) = key_of(line.content, &mut self.asks)??;
             if key.len() > MAX_KEY || !keys.insert(&entries, &key) {
                 return None;
@@ -228,15 +232,8 @@ impl<'t> Reader<'t> {
 
     fn sequence(&mut self, indent: usize) -> Option<Node> {
         self.enter()?;
-        self.count()?;
         let mut items = Vec::new();
-        while let Some(line) = self.significant() {
-            if line.indent < indent || line.is_boundary() {
-                break;
-            }
-            if line.indent > indent {
-                return None;
-            }
+        while let Some(line) = self.line_at(indent)? {
             if !line.is_entry() {
                 break;
             }
@@ -431,7 +428,6 @@ impl<'t> Reader<'t> {
     /// A flow collection closed on its line, and what follows it.
     fn flow<'s>(&mut self, text: &'s str) -> Option<(Node, &'s str)> {
         self.enter()?;
-        self.count()?;
         let seq = text.starts_with('[');
         let close = if seq { ']' } else { '}' };
         let mut rest = text[1..].trim_start_matches(' ');
