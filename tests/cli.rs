@@ -17,6 +17,8 @@ struct Case {
     stdout_excludes: Vec<String>,
     #[serde(default)]
     stderr_contains: Vec<String>,
+    #[serde(default)]
+    stderr_excludes: Vec<String>,
 }
 
 #[test]
@@ -62,6 +64,11 @@ fn cli_cases() {
         for s in &case.stderr_contains {
             if !stderr.contains(s.as_str()) {
                 problems.push(format!("stderr lacks {s:?}"));
+            }
+        }
+        for s in &case.stderr_excludes {
+            if stderr.contains(s.as_str()) {
+                problems.push(format!("stderr has {s:?}"));
             }
         }
         if !problems.is_empty() {
