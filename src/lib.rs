@@ -488,9 +488,10 @@ fn extract_contents(
             return Ok(Ok((limit, out)));
         }
         with_read_buffer(|buffer| {
-            read_into(file, limit, buffer)?;
-            let out = extract::extract_file_keeping(&entry.rel, entry.kind, buffer, rules, keep);
-            Ok(Ok((buffer.len() as u64, out)))
+            let read = read_over(file, limit, buffer)?;
+            let bytes = &buffer[..read];
+            let out = extract::extract_file_keeping(&entry.rel, entry.kind, bytes, rules, keep);
+            Ok(Ok((bytes.len() as u64, out)))
         })
     });
     match read {
@@ -562,14 +563,15 @@ thread_local! {
     static READ_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Runs `f` with this thread's read buffer, empty. One buffer a thread
-/// instead of one a file: an allocator hands each new block out cold, and
-/// the first touch of it cost more than the copy the read makes into it.
+/// Runs `f` with this thread's read buffer. One buffer a thread instead of
+/// one a file: an allocator hands each new block out cold, and the first
+/// touch of it cost more than the copy the read makes into it. The buffer
+/// holds the last file's bytes, and those of earlier, longer ones after
+/// them: [`read_over`] says how many are this file's.
 fn with_read_buffer<T>(f: impl FnOnce(&mut Vec<u8>) -> T) -> T {
     READ_BUFFER.with(|cell| {
         // Taken out, so that a nested call (none today) gets its own.
         let mut buffer = cell.take();
-        buffer.clear();
         let result = f(&mut buffer);
         if buffer.capacity() <= KEPT_BUFFER {
             cell.replace(buffer);
@@ -578,34 +580,35 @@ fn with_read_buffer<T>(f: impl FnOnce(&mut Vec<u8>) -> T) -> T {
     })
 }
 
-/// Appends at most `limit` bytes to `buffer`, sized once and, for a file
-/// that has not changed since it was opened, in one read. `read_to_end`
-/// starts at 8 KiB a read and doubles: two or three reads a source file.
-fn read_into(mut file: std::fs::File, limit: u64, buffer: &mut Vec<u8>) -> std::io::Result<()> {
-    let start = buffer.len();
+/// Reads at most `limit` bytes into the start of `buffer` and says how
+/// many it read; for a file that has not changed since it was opened, in
+/// one read. The buffer only grows, zeroed as it grows: a buffer cleared
+/// and zeroed again for every file cost a memset of each file.
+/// `read_to_end` starts at 8 KiB a read and doubles: two or three reads a
+/// source file.
+fn read_over(mut file: std::fs::File, limit: u64, buffer: &mut Vec<u8>) -> std::io::Result<usize> {
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    buffer.resize(start + limit, 0);
+    if buffer.len() < limit {
+        buffer.resize(limit, 0);
+    }
     let mut filled = 0;
     while filled < limit {
-        match file.read(&mut buffer[start + filled..]) {
+        match file.read(&mut buffer[filled..limit]) {
             Ok(0) => break,
             Ok(n) => filled += n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => {
-                buffer.truncate(start + filled);
-                return Err(e);
-            }
+            Err(e) => return Err(e),
         }
     }
-    buffer.truncate(start + filled);
-    Ok(())
+    Ok(filled)
 }
 
 /// Reads at most `cap` bytes of a regular file.
 fn read_capped(path: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
     let (file, size) = open_regular(path)?;
     let mut bytes = Vec::new();
-    read_into(file, size.min(cap), &mut bytes)?;
+    let read = read_over(file, size.min(cap), &mut bytes)?;
+    bytes.truncate(read);
     Ok(bytes)
 }
 
@@ -1308,18 +1311,24 @@ mod tests {
         let path = dir.path().join("big.py");
         let text: Vec<u8> = (0..100_000u32).map(|i| b'a' + (i % 26) as u8).collect();
         std::fs::write(&path, &text).unwrap();
-        let read = |limit: u64, kept: &[u8]| {
-            let mut buffer = kept.to_vec();
+        // A buffer holding an earlier, longer file's bytes.
+        let mut buffer = vec![b'#'; 300_000];
+        let mut read = |limit: u64| {
             let file = std::fs::File::open(&path).unwrap();
-            super::read_into(file, limit, &mut buffer).unwrap();
-            buffer
+            let n = super::read_over(file, limit, &mut buffer).unwrap();
+            buffer[..n].to_vec()
         };
-        // Past 8 KiB (read_to_end's first read), whole; appended.
-        assert_eq!(read(100_000, b"x")[1..], text[..]);
-        assert_eq!(read(10, b""), &text[..10]);
+        // Past 8 KiB (read_to_end's first read), whole.
+        assert_eq!(read(100_000), text);
+        assert_eq!(read(10), &text[..10]);
         // A file that shrank since its size was taken: what it holds now.
-        assert_eq!(read(200_000, b""), text);
-        assert_eq!(read(0, b"kept"), b"kept");
+        assert_eq!(read(200_000), text);
+        assert_eq!(read(0), b"");
+        // A buffer shorter than the limit grows to it.
+        let mut short = b"kept".to_vec();
+        let file = std::fs::File::open(&path).unwrap();
+        assert_eq!(super::read_over(file, 50_000, &mut short).unwrap(), 50_000);
+        assert_eq!(short, &text[..50_000]);
     }
 
     #[test]
