@@ -452,7 +452,8 @@ fn error_path(err: &ignore::Error) -> Option<PathBuf> {
 
 /// `path` relative to `base`, `/`-separated; `.` for the base itself.
 pub fn relative(path: &Path, base: &Path) -> String {
-    let rel = path.strip_prefix(base).unwrap_or(path);
+    let plain = (path.to_str().zip(base.to_str())).and_then(|(p, b)| strip_plain(p, b));
+    let rel = plain.map_or_else(|| path.strip_prefix(base).unwrap_or(path), Path::new);
     // Most paths a walk gives are spelled as their parts joined: one copy
     // instead of a string a part (a walk's second largest cost per file).
     match rel.to_str() {
@@ -465,6 +466,24 @@ pub fn relative(path: &Path, base: &Path) -> String {
         }
         _ => joined_parts(rel),
     }
+}
+
+/// `path` past `base` and the `/` after it, when `base` is plain (but for
+/// a root) and `path` starts with it: as `Path::strip_prefix` would give
+/// it, without taking both apart.
+fn strip_plain<'p>(path: &'p str, base: &str) -> Option<&'p str> {
+    let plain = match base.strip_prefix('/') {
+        Some(inner) => inner.is_empty() || is_plain(inner),
+        None => !base.is_empty() && is_plain(base),
+    };
+    let rest = path.strip_prefix(base).filter(|_| plain && cfg!(unix))?;
+    let rest = if base == "/" {
+        rest
+    } else {
+        rest.strip_prefix('/')?
+    };
+    // A second `/` would make the rest a root of its own.
+    (!rest.starts_with('/')).then_some(rest)
 }
 
 /// Whether a path's text is its parts joined by `/` already: no root, no
