@@ -297,7 +297,7 @@ fn without_position(e: &serde_json::Error) -> String {
 /// notebook), with invalid bytes replaced and reported otherwise.
 fn text_of<'b>(bytes: &'b [u8], out: &mut Extracted) -> std::borrow::Cow<'b, str> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    match std::str::from_utf8(bytes) {
+    match utf8::from_utf8(bytes) {
         Ok(s) => std::borrow::Cow::Borrowed(s),
         Err(_) => {
             out.diagnostics.push(not_utf8());

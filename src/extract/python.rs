@@ -48,7 +48,7 @@ fn python_label(label: &str) -> Cow<'_, str> {
 }
 
 fn utf8_or_lossy<'b>(bytes: &'b [u8], out: &mut Extracted) -> Cow<'b, str> {
-    match std::str::from_utf8(bytes) {
+    match super::utf8::from_utf8(bytes) {
         Ok(s) => Cow::Borrowed(s),
         Err(e) => {
             let line = bytes[..e.valid_up_to()]
