@@ -480,6 +480,7 @@ impl Matched {
 pub fn essentials(signals: Vec<Signal>, rules: &RuleSet) -> Vec<Signal> {
     let mut signals: Vec<(Signal, Matched)> = signals
         .into_iter()
+        .filter(|s| !is_import(s) || rules.may_use_import(&s.key))
         .map(|s| {
             let matched = Matched::new(&s, rules);
             (s, matched)
@@ -603,5 +604,82 @@ fn to_evidence(s: &Signal) -> Evidence {
         column: s.column,
         weight: 0.0,
         rule: String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Matched, is_import};
+    use crate::ruleset::RuleSet;
+    use crate::signal::{Signal, SignalKind};
+
+    /// Modules near the ones the rules know: each, its parents and
+    /// children, other spellings, and `from m import name` forms.
+    fn near(module: &str) -> Vec<(String, Vec<String>)> {
+        let mut out = Vec::new();
+        let mut spellings = vec![
+            module.to_string(),
+            module.to_uppercase(),
+            module.replace('_', "-"),
+            module.replace('-', "_"),
+            format!("{module}.sub"),
+            format!("_{module}"),
+        ];
+        spellings.extend(module.split('.').next().map(str::to_string));
+        if let Some((parent, name)) = module.rsplit_once('.') {
+            out.push((parent.to_string(), vec![name.to_string(), "other".into()]));
+        }
+        out.extend(spellings.into_iter().map(|m| (m, Vec::new())));
+        out
+    }
+
+    /// `may_use_import` refuses only imports that nothing can use, tried
+    /// on every module the rules and packages name and on spellings near
+    /// them: with the built-in rules, and with a package no rule imports
+    /// whose import name is not its distribution's, which a framework runs
+    /// on (only the packages' import names say it is used).
+    #[test]
+    fn imports_refused_early_are_never_used() {
+        let orbax =
+            "\n[[package]]\nname = \"orbax-checkpoint\"\nimports = [\"orbax.checkpoint\"]\n";
+        let owned: Vec<(&str, String)> = (crate::ruleset::BUILTIN.iter())
+            .map(|&(name, text)| match name {
+                "packages.toml" => (name, format!("{text}{orbax}")),
+                _ => (name, text.to_string()),
+            })
+            .collect();
+        let sources: Vec<(&str, &str)> = owned.iter().map(|(n, t)| (*n, t.as_str())).collect();
+        for rules in [RuleSet::builtin(), RuleSet::from_sources(&sources)] {
+            refuses_only_unused(&rules.unwrap());
+        }
+    }
+
+    fn refuses_only_unused(rules: &RuleSet) {
+        let listed = rules.packages.import_modules();
+        let mut modules: Vec<String> = listed.map(|(m, _)| m.to_string()).collect();
+        modules.extend(rules.rules.iter().map(|r| r.pattern.clone()));
+        modules.extend(rules.frameworks.iter().flat_map(|f| f.used_through.clone()));
+        modules.extend(["os", "Torch", "mycorp_payments", "", "a.b.c"].map(String::from));
+        let (mut refused, mut used) = (0, 0);
+        for module in &modules {
+            for (key, names) in near(module) {
+                for kind in [SignalKind::Import, SignalKind::DynamicImport] {
+                    let mut signal = Signal::new(kind, key.clone(), 1, 1);
+                    signal.names = names.clone();
+                    assert!(is_import(&signal));
+                    let can_use = Matched::new(&signal, rules).can_use(&signal, rules);
+                    if !rules.may_use_import(&key) {
+                        assert!(!can_use, "{key} {names:?} refused, but a rule uses it");
+                        refused += 1;
+                    }
+                    used += usize::from(can_use);
+                }
+            }
+        }
+        // Both sides were tried.
+        assert!(
+            refused > 100 && used > 100,
+            "refused {refused}, used {used}"
+        );
     }
 }

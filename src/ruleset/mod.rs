@@ -130,6 +130,11 @@ fn rule_file(source: &str) -> String {
     }
 }
 
+/// `a` of `a.b.c`.
+fn top_module(module: &str) -> &str {
+    module.split('.').next().unwrap_or(module)
+}
+
 /// Everything fwlint knows, compiled for lookups.
 pub struct RuleSet {
     pub scoring: Scoring,
@@ -144,6 +149,11 @@ pub struct RuleSet {
     import_parents: rustc_hash::FxHashSet<String>,
     /// Distribution → the frameworks (indices) listing it as `used-through`.
     run_on: HashMap<String, Vec<usize>>,
+    /// The first modules of the `by_import` keys and of the packages'
+    /// import modules whose distribution is in `run_on`: an import of any
+    /// other module matches no rule, and its distribution runs on no
+    /// framework unless its own name's does ([`RuleSet::may_use_import`]).
+    import_tops: rustc_hash::FxHashSet<String>,
     by_key: HashMap<(SignalKind, String), Vec<usize>>,
     uri_rules: Vec<usize>,
     /// Dependency and image rules whose pattern ends in `*`: (kind, prefix, rule).
@@ -362,6 +372,7 @@ impl RuleSet {
                 by_import: HashMap::default(),
                 import_parents: Default::default(),
                 run_on: HashMap::default(),
+                import_tops: Default::default(),
                 by_key: HashMap::default(),
                 uri_rules: Vec::new(),
                 prefix_rules: Vec::new(),
@@ -379,6 +390,15 @@ impl RuleSet {
     /// as their `used-through` lists say.
     pub fn frameworks_used_through(&self, dist: &str) -> &[usize] {
         self.run_on.get(dist).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether an import of `module` may match a rule or put a framework
+    /// to use; when not, [`judge::Matched`](crate::judge::Matched) finds
+    /// nothing for it. Most of a scan's imports (`os`, the project's own
+    /// modules) are refused here by a lookup or two, without the matching.
+    pub fn may_use_import(&self, module: &str) -> bool {
+        let top = top_module(module);
+        self.import_tops.contains(top) || packages::normalizes_into(top, &self.run_on)
     }
 
     /// Rules whose pattern matches this signal.
@@ -651,6 +671,13 @@ impl Compiler {
                 set.run_on.entry(dist.clone()).or_default().push(i);
             }
         }
+        let run_on = &set.run_on;
+        let modules = set.packages.import_modules();
+        let running = modules.filter(|(_, dist)| run_on.contains_key(*dist));
+        set.import_tops = (set.by_import.keys().map(String::as_str))
+            .chain(running.map(|(module, _)| module))
+            .map(|m| top_module(m).to_string())
+            .collect();
         Ok(set)
     }
 }

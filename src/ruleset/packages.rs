@@ -34,6 +34,39 @@ fn normalized_dist(name: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Whether `name` normalises to a key of `dists`; without allocating for
+/// an ASCII name of up to 64 bytes (a scan asks this of most imports).
+pub fn normalizes_into<V>(name: &str, dists: &HashMap<String, V>) -> bool {
+    let mut buffer = [0u8; 64];
+    match ascii_normalized(name, &mut buffer) {
+        Some(normal) => dists.contains_key(normal),
+        None => dists.contains_key(normalized_dist(name).as_ref()),
+    }
+}
+
+/// [`normalized_dist`] of an ASCII name that fits `buffer`, written there:
+/// no longer than the name, since each byte gives at most one.
+fn ascii_normalized<'b>(name: &str, buffer: &'b mut [u8; 64]) -> Option<&'b str> {
+    if !name.is_ascii() || name.len() > buffer.len() {
+        return None;
+    }
+    let (mut len, mut dash) = (0, false);
+    for b in name.bytes() {
+        if matches!(b, b'-' | b'_' | b'.') {
+            dash = true;
+            continue;
+        }
+        if dash && len > 0 {
+            buffer[len] = b'-';
+            len += 1;
+        }
+        dash = false;
+        buffer[len] = b.to_ascii_lowercase();
+        len += 1;
+    }
+    std::str::from_utf8(&buffer[..len]).ok()
+}
+
 pub struct Packages {
     /// Normalised name → the import names of the first def of that name.
     imports: HashMap<String, Vec<String>>,
@@ -95,6 +128,11 @@ impl Packages {
         key.to_string()
     }
 
+    /// The import modules listed, dotted as listed, with their distribution.
+    pub fn import_modules(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.by_import.iter().map(|(m, d)| (m.as_str(), d.as_str()))
+    }
+
     /// The import names a distribution provides.
     pub fn imports_of(&self, canonical: &str) -> Vec<String> {
         match self.imports.get(canonical) {
@@ -129,6 +167,20 @@ mod tests {
         assert_eq!(packages.dist_of_import("numpy.linalg"), "numpy");
         assert_eq!(packages.dist_of_import("My_Pkg.sub"), "my-pkg");
         assert_eq!(packages.dist_of_import("h5py"), "h5py");
+    }
+
+    proptest::proptest! {
+        /// Normalised without allocating as with: the same text.
+        #[test]
+        fn ascii_names_normalise_in_place_as_they_do_allocated(name in "[a-zA-Z0-9._-]{0,70}") {
+            let mut buffer = [0u8; 64];
+            let in_place = super::ascii_normalized(&name, &mut buffer).map(str::to_string);
+            if name.len() <= 64 {
+                proptest::prop_assert_eq!(in_place, Some(normalize_dist(&name)));
+            } else {
+                proptest::prop_assert_eq!(in_place, None);
+            }
+        }
     }
 
     #[test]
