@@ -319,12 +319,15 @@ pub fn frameworks_of(signal: &Signal, rules: &RuleSet) -> BTreeSet<String> {
 
 /// The frameworks of the rules `ids` (those a signal matches).
 fn frameworks_in(ids: &[usize], rules: &RuleSet) -> BTreeSet<String> {
-    ids.iter()
-        .filter_map(|&i| match &rules.rules[i].target {
-            crate::ruleset::Target::Framework(f) => Some(f.clone()),
-            crate::ruleset::Target::Goal(_) => None,
-        })
-        .collect()
+    framework_names(ids, rules).map(str::to_string).collect()
+}
+
+/// The frameworks of the rules `ids`, borrowed, repeats and all.
+fn framework_names<'r>(ids: &[usize], rules: &'r RuleSet) -> impl Iterator<Item = &'r str> {
+    ids.iter().filter_map(|&i| match &rules.rules[i].target {
+        crate::ruleset::Target::Framework(f) => Some(f.as_str()),
+        crate::ruleset::Target::Goal(_) => None,
+    })
 }
 
 pub fn is_import(s: &Signal) -> bool {
@@ -464,11 +467,16 @@ impl Matched {
     /// The frameworks an import puts to use: its own framework rules, plus
     /// the frameworks whose `used-through` lists the imported distribution.
     pub fn used_through(&self, rules: &RuleSet) -> BTreeSet<String> {
-        let mut fws = frameworks_in(&self.ids, rules);
-        for &f in &self.through {
-            fws.insert(rules.frameworks[f].id.clone());
-        }
-        fws
+        self.used_through_names(rules).map(str::to_string).collect()
+    }
+
+    /// [`Matched::used_through`], borrowed, repeats and all.
+    fn used_through_names<'r>(&self, rules: &'r RuleSet) -> impl Iterator<Item = &'r str> {
+        let through = self
+            .through
+            .iter()
+            .map(|&f| rules.frameworks[f].id.as_str());
+        framework_names(&self.ids, rules).chain(through)
     }
 }
 
@@ -491,7 +499,9 @@ pub fn essentials(signals: Vec<Signal>, rules: &RuleSet) -> Vec<Signal> {
     let mut keep = vec![false; signals.len()];
     type At = (Option<u32>, u32, u32);
     let mut best: HashMap<infer::Counts, (usize, f64, At)> = HashMap::default();
-    let mut first: BTreeSet<(bool, String)> = BTreeSet::new();
+    // Names borrowed from the rules: a string a framework a signal was an
+    // allocation each, for every import a rule uses.
+    let mut first: BTreeSet<(bool, &str)> = BTreeSet::new();
     for (i, (s, matched)) in signals.iter().enumerate() {
         if matches!(s.kind, SignalKind::Dependency | SignalKind::Include) {
             keep[i] = true;
@@ -504,12 +514,12 @@ pub fn essentials(signals: Vec<Signal>, rules: &RuleSet) -> Vec<Signal> {
             }
         }
         if is_required_import(s) {
-            for fw in frameworks_in(&matched.ids, rules) {
+            for fw in framework_names(&matched.ids, rules) {
                 keep[i] |= first.insert((true, fw));
             }
         }
         if is_import(s) {
-            for fw in matched.used_through(rules) {
+            for fw in matched.used_through_names(rules) {
                 keep[i] |= first.insert((false, fw));
             }
         }
