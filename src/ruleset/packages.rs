@@ -19,19 +19,29 @@ fn normalized_dist(name: &str) -> Cow<'_, str> {
         return Cow::Borrowed(name);
     }
     let mut out = String::with_capacity(name.len());
-    let mut dash = false;
+    each_normal_char(name, |c| out.push(c));
+    Cow::Owned(out)
+}
+
+/// Gives `push` each character of `name`'s PEP 503 normal form, in order.
+fn each_normal_char(name: &str, mut push: impl FnMut(char)) {
+    let (mut dash, mut any) = (false, false);
     for c in name.chars() {
         if matches!(c, '-' | '_' | '.') {
             dash = true;
+            continue;
+        }
+        if dash && any {
+            push('-');
+        }
+        (dash, any) = (false, true);
+        // The common case without the Unicode tables' iterator.
+        if c.is_ascii() {
+            push(c.to_ascii_lowercase());
         } else {
-            if dash && !out.is_empty() {
-                out.push('-');
-            }
-            dash = false;
-            out.extend(c.to_lowercase());
+            c.to_lowercase().for_each(&mut push);
         }
     }
-    Cow::Owned(out)
 }
 
 /// Whether `name` normalises to a key of `dists`; without allocating for
@@ -44,26 +54,17 @@ pub fn normalizes_into<V>(name: &str, dists: &HashMap<String, V>) -> bool {
     }
 }
 
-/// [`normalized_dist`] of an ASCII name that fits `buffer`, written there:
-/// no longer than the name, since each byte gives at most one.
+/// [`normalized_dist`] of an ASCII name that fits `buffer`, written there
+/// (each ASCII byte gives at most one, so the form fits too).
 fn ascii_normalized<'b>(name: &str, buffer: &'b mut [u8; 64]) -> Option<&'b str> {
     if !name.is_ascii() || name.len() > buffer.len() {
         return None;
     }
-    let (mut len, mut dash) = (0, false);
-    for b in name.bytes() {
-        if matches!(b, b'-' | b'_' | b'.') {
-            dash = true;
-            continue;
-        }
-        if dash && len > 0 {
-            buffer[len] = b'-';
-            len += 1;
-        }
-        dash = false;
-        buffer[len] = b.to_ascii_lowercase();
+    let mut len = 0;
+    each_normal_char(name, |c| {
+        buffer[len] = c as u8;
         len += 1;
-    }
+    });
     std::str::from_utf8(&buffer[..len]).ok()
 }
 
@@ -152,7 +153,7 @@ impl Packages {
         }
         match best {
             Some(d) => Cow::Borrowed(d),
-            None => normalized_dist(module.split('.').next().unwrap_or(module)),
+            None => normalized_dist(super::top_module(module)),
         }
     }
 }
@@ -189,5 +190,7 @@ mod tests {
         assert_eq!(normalize_dist("FRIENDLY_BARD"), "friendly-bard");
         assert_eq!(normalize_dist("friendly.__bard"), "friendly-bard");
         assert_eq!(normalize_dist("tf_nightly"), "tf-nightly");
+        // Separators at either end give no dash.
+        assert_eq!(normalize_dist("_Private_Pkg."), "private-pkg");
     }
 }
