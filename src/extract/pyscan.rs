@@ -157,9 +157,6 @@ impl Words {
             }
         }
         let last_call_import = hot.last().copied();
-        // `environ` first, then the URI prefixes.
-        let others =
-            || std::iter::once(&b"environ"[..]).chain(uri_prefixes.iter().map(|p| p.as_bytes()));
         let environ = note_hot(&mut hot, most, ENVIRON.find_iter(bytes));
         let mut uris = false;
         for prefix in uri_prefixes {
@@ -172,7 +169,8 @@ impl Words {
             // Their places are not kept: the last of each word is found
             // from the end.
             hot = Vec::new();
-            let last_other = others().filter_map(|w| memchr::memmem::rfind(bytes, w));
+            let others = std::iter::once("environ").chain(uri_prefixes.iter().copied());
+            let last_other = others.filter_map(|w| memchr::memmem::rfind(bytes, w.as_bytes()));
             last_other.chain(last_call_import).max()
         } else {
             hot.sort_unstable();
