@@ -85,19 +85,7 @@ fn cli_cases() {
 fn output_file_is_written_whole_and_stdout_stays_empty() {
     let dir = tempfile::tempdir().unwrap();
     let dest = dir.path().join("report.json");
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new(env!("CARGO_BIN_EXE_fwlint"))
-        .current_dir(root)
-        .args([
-            "check",
-            "fixtures/fw104-pytorch-mobile-export",
-            "--format",
-            "json",
-            "--output",
-        ])
-        .arg(&dest)
-        .output()
-        .unwrap();
+    let out = check_json_into(&dest);
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&dest).unwrap()).unwrap();
@@ -105,6 +93,77 @@ fn output_file_is_written_whole_and_stdout_stays_empty() {
     assert_eq!(report["findings"][0]["rule"], "FW104");
     let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert_eq!(leftovers.len(), 1, "no temporary file left behind");
+}
+
+fn check_json_into(dest: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_fwlint"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "check",
+            "fixtures/fw104-pytorch-mobile-export",
+            "--format",
+            "json",
+            "--output",
+        ])
+        .arg(dest)
+        .output()
+        .unwrap()
+}
+
+/// `--output /dev/null` and the like: a path that is no regular file is
+/// written in place. Renamed over, a FIFO (or `/dev/null`, for root) would
+/// become a regular file.
+#[cfg(unix)]
+#[test]
+fn output_to_a_fifo_is_written_in_place() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("report.fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        // Blocks until a writer opens the FIFO and closes it.
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    let out = check_json_into(&fifo);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+    assert!(kind.is_fifo(), "the FIFO was replaced: {kind:?}");
+    let report: serde_json::Value = serde_json::from_slice(&reader.join().unwrap()).unwrap();
+    assert_eq!(report["findings"][0]["rule"], "FW104");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(leftovers.len(), 1, "no temporary file left behind");
+}
+
+/// A link to the report file stays a link: the file it leads to is
+/// replaced whole.
+#[cfg(unix)]
+#[test]
+fn output_through_a_symlink_replaces_its_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("reports").join("report.json");
+    std::fs::create_dir(target.parent().unwrap()).unwrap();
+    std::fs::write(&target, "old").unwrap();
+    let link = dir.path().join("latest.json");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let out = check_json_into(&link);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&target).unwrap()).unwrap();
+    assert_eq!(report["findings"][0]["rule"], "FW104");
+    let names = |folder: &Path| {
+        let mut names: Vec<_> = std::fs::read_dir(folder)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    // No temporary file left behind.
+    assert_eq!(names(dir.path()), ["latest.json", "reports"]);
+    assert_eq!(names(target.parent().unwrap()), ["report.json"]);
 }
 
 /// The README shows real output: it must match what the binary prints now.

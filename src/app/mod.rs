@@ -411,28 +411,52 @@ fn emit_with(
     write: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), String> {
     let Some(path) = output else {
-        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        return match write(&mut out).and_then(|()| out.flush()) {
+        return match buffered(std::io::stdout().lock(), write) {
             Ok(()) => Ok(()),
             // A closed pipe (`fwlint … | head`) is not an error worth a message.
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
             Err(e) => Err(format!("writing output: {e}")),
         };
     };
-    let name = path
+    let Some(file) = replaced_file(path) else {
+        // `/dev/null`, a FIFO, `/dev/stdout`: renaming over one would put a
+        // regular file in its place (or fail, where /dev is not writable).
+        let written = std::fs::File::create(path).and_then(|file| buffered(file, write));
+        return written.map_err(|e| format!("{}: {e}", path.display()));
+    };
+    let name = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.fwlint-tmp"));
-    let written = std::fs::File::create(&tmp).and_then(|file| {
-        let mut out = std::io::BufWriter::new(file);
-        write(&mut out)?;
-        out.flush()
-    });
-    written
-        .and_then(|()| std::fs::rename(&tmp, path))
+    let tmp = file.with_file_name(format!(".{name}.fwlint-tmp"));
+    std::fs::File::create(&tmp)
+        .and_then(|out| buffered(out, write))
+        .and_then(|()| std::fs::rename(&tmp, &file))
         .map_err(|e| {
             let _ = std::fs::remove_file(&tmp);
             format!("{}: {e}", path.display())
         })
+}
+
+/// The regular file an output path names, to be replaced whole through a
+/// temporary sibling so that a reader never sees half a report: the path
+/// itself when nothing is there yet, the file a symbolic link leads to
+/// (the link stays). `None` for anything else, written in place.
+fn replaced_file(path: &Path) -> Option<std::path::PathBuf> {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() => Some(path.canonicalize().unwrap_or_else(|_| path.into())),
+        Ok(_) => None,
+        // A link that leads nowhere yet: written through, made where it leads.
+        Err(_) if path.is_symlink() => None,
+        Err(_) => Some(path.into()),
+    }
+}
+
+fn buffered(
+    out: impl Write,
+    write: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::new(out);
+    write(&mut out)?;
+    out.flush()
 }
