@@ -18,9 +18,12 @@
 # disk, some minutes to generate). With BASE=/path/to/an/older/fwlint, a
 # second table times that binary against this one and rg in the same run.
 # Needs rg (cargo install ripgrep), GNU time (apt-get install time) and
-# python3. hyperfine ran each command's runs back to back, and on a shared
-# machine the speed drifts between them; `hyperfine -N` stays the tool for
-# timing one command by hand.
+# python3. The reports go to stdout, which the timing discards: before
+# b5a1fc6, `--output /dev/null` run as root put a regular file in place of
+# /dev/null, and an older fwlint (BASE) still does. hyperfine ran each
+# command's runs back to back, and on a shared machine the speed drifts
+# between them; `hyperfine -N` stays the tool for timing one command by
+# hand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bench_dir="${BENCH_DIR:-/tmp/fwlint-bench}"
@@ -55,10 +58,10 @@ echo "|---|---|---|---|---|---|---|---|---|---|"
 for tree in "${trees[@]}"; do
   json="$bench_dir/interleave.json"
   timed "$json" \
-    -- "$fwlint" check "$tree" --format json --output /dev/null \
+    -- "$fwlint" check "$tree" --format json \
     -- rg -c --no-messages 'torch|tensorflow' "$tree" \
     -- rg --files "$tree" \
-    -- "$fwlint" check "$tree" --format json --output /dev/null --threads 1
+    -- "$fwlint" check "$tree" --format json --threads 1
   f=$(field "$json" 0 median); r=$(field "$json" 1 median); w=$(field "$json" 2 median)
   one=$(field "$json" 3 median)
   # Ratios round by round: fwlint over each rg, 1 thread over the default.
@@ -66,7 +69,7 @@ for tree in "${trees[@]}"; do
   up=$(field "$json" 3 this_over_first)
   files=$(rg --files "$tree" | wc -l)
   # GNU time reports on stderr; fwlint's own exit status 1 is expected.
-  rss=$( { /usr/bin/time -v "$fwlint" check "$tree" --format json --output /dev/null; } 2>&1 >/dev/null \
+  rss=$( { /usr/bin/time -v "$fwlint" check "$tree" --format json; } 2>&1 >/dev/null \
     | awk '/Maximum resident/ {print $6}' || true)
   python3 - "$tree" "$files" "$f" "$r" "$w" "$one" "$fr" "$fw" "$up" "$rss" <<'PY'
 import sys
@@ -79,7 +82,7 @@ PY
 done
 
 peak() { # peak RSS of one fwlint check, in MiB, and its wall time
-  { /usr/bin/time -f '%M %e' "$fwlint" check "$1" --format json --output /dev/null; } 2>&1 >/dev/null \
+  { /usr/bin/time -f '%M %e' "$fwlint" check "$1" --format json; } 2>&1 >/dev/null \
     | awk 'END {printf "%.0f MiB in %s s", $1 / 1024, $2}'
 }
 echo
@@ -104,8 +107,8 @@ if [ -n "${BASE:-}" ]; then
   for tree in "${trees[@]}"; do
     json="$bench_dir/interleave-base.json"
     timed "$json" \
-      -- "$fwlint" check "$tree" --format json --output /dev/null \
-      -- "$BASE" check "$tree" --format json --output /dev/null \
+      -- "$fwlint" check "$tree" --format json \
+      -- "$BASE" check "$tree" --format json \
       -- rg -c --no-messages 'torch|tensorflow' "$tree" \
       -- rg --files "$tree"
     python3 - "$tree" "$json" <<'PY'
