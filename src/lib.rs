@@ -455,7 +455,7 @@ fn extract_entry(entry: &FileEntry, rules: &RuleSet, keep: Option<&extract::Keep
     if let Some(path) = extract::path_signal(&entry.rel, rules) {
         result.signals.insert(0, path);
         if let Some(keep) = keep {
-            result.signals = keep(std::mem::take(&mut result.signals));
+            keep.apply(&mut result.signals);
         }
     }
     result
@@ -1141,7 +1141,10 @@ fn fold_batch<'r>(
 ) -> (units::UnitFacts<'r>, Vec<Diagnostic>) {
     let mut facts = units::UnitFacts::default();
     let mut diagnostics = Vec::new();
-    let keep = |signals| judge::essentials(signals, rules);
+    let keep = extract::Keep {
+        signals: &|signals| judge::essentials(signals, rules),
+        import: &|module| rules.may_use_import(module),
+    };
     for entry in &batch.files {
         let r = extract_entry(entry, rules, Some(&keep));
         count_file(counts, &r);

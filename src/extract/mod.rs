@@ -37,10 +37,24 @@ pub fn extract_file(rel: &str, kind: FileKind, bytes: &[u8], rules: &RuleSet) ->
 }
 
 /// What a caller keeps of a file's signals (a check: `judge::essentials`).
-/// It must be composable: keeping of (kept ++ later) what it keeps of the
-/// whole, for signals in scan order. It sees them with their path's
-/// contexts but before their path is set, which is the same for all.
-pub type Keep<'k> = dyn Fn(Vec<Signal>) -> Vec<Signal> + Sync + 'k;
+pub struct Keep<'k> {
+    /// Keeps of signals in scan order. It must be composable: keeping of
+    /// (kept ++ later) what it keeps of the whole. It sees them with their
+    /// path's contexts but before their path is set, which is the same for
+    /// all.
+    pub signals: &'k (dyn Fn(Vec<Signal>) -> Vec<Signal> + Sync),
+    /// Whether an import of this first module may be kept: an import
+    /// refused here is never made (most of a tree's imports, `os` and the
+    /// project's own modules, each a key, a context and its names to
+    /// allocate and drop). `signals` must keep no import refused here.
+    pub import: &'k pyscan::ImportFilter<'k>,
+}
+
+impl Keep<'_> {
+    pub fn apply(&self, signals: &mut Vec<Signal>) {
+        *signals = (self.signals)(std::mem::take(signals));
+    }
+}
 
 /// [`extract_file`], keeping of a large notebook, as its cells are read,
 /// only what `keep` keeps: a 50 MB notebook gives 200,000 signals.
@@ -64,7 +78,7 @@ pub fn extract_file_keeping(
     match kind {
         FileKind::Python => {
             let text = python::decode(bytes, &mut out);
-            python::extract(&text, false, &uri, &mut out);
+            python::extract_wanted(&text, false, &uri, keep.map(|k| k.import), &mut out);
         }
         FileKind::SetupPy => {
             let text = python::decode(bytes, &mut out);
@@ -77,7 +91,9 @@ pub fn extract_file_keeping(
         }
         FileKind::Notebook => {
             let text = text_of(bytes, &mut out);
-            notebook::extract(&text, &uri, &mut pruning(rel, rules, keep), &mut out);
+            let de = serde_json::Deserializer::from_str(&text);
+            let wanted = keep.map(|k| k.import);
+            notebook::extract_from(de, &uri, &mut pruning(rel, rules, keep), wanted, &mut out);
         }
         FileKind::Requirements => requirements::extract(rel, &text_of(bytes, &mut out), &mut out),
         FileKind::Pyproject => manifest::pyproject(&text_of(bytes, &mut out), &mut out),
@@ -141,7 +157,8 @@ pub fn extract_notebook_streaming(
     let mut text = utf8::Lossy::new(std::io::Cursor::new(head).chain(file));
     let uri: Vec<&str> = rules.uri_prefixes().collect();
     let de = serde_json::Deserializer::from_reader(std::io::BufReader::new(&mut text));
-    notebook::extract_from(de, &uri, &mut pruning(rel, rules, keep), &mut out);
+    let wanted = keep.map(|k| k.import);
+    notebook::extract_from(de, &uri, &mut pruning(rel, rules, keep), wanted, &mut out);
     // A notebook that breaks early is still checked to its end, as the
     // whole text is, for bytes that are not UTF-8.
     let _ = std::io::copy(&mut text, &mut std::io::sink());
@@ -161,7 +178,7 @@ fn pruning<'a>(
     move |signals: &mut Vec<Signal>| {
         if let Some(keep) = keep {
             add_path_contexts(rel, signals, rules);
-            *signals = keep(std::mem::take(signals));
+            keep.apply(signals);
         }
     }
 }
@@ -240,7 +257,7 @@ pub fn path_signal(rel: &str, rules: &RuleSet) -> Option<Signal> {
 fn finish(rel: &str, mut out: Extracted, rules: &RuleSet, keep: Option<&Keep>) -> Extracted {
     add_path_contexts(rel, &mut out.signals, rules);
     if let Some(keep) = keep {
-        out.signals = keep(std::mem::take(&mut out.signals));
+        keep.apply(&mut out.signals);
     }
     for s in &mut out.signals {
         if s.path != rel {
@@ -412,9 +429,12 @@ mod tests {
             // Found by the fuzzer: invalid UTF-8 after the JSON breaks.
             b"{\n \"cells\": [ ,\r \r\r\r u\xe4".to_vec(),
         ];
-        let keep = |signals: Vec<Signal>| signals;
+        let keep = Keep {
+            signals: &|signals| signals,
+            import: &|_| true,
+        };
         for (i, bytes) in cases.iter().enumerate() {
-            for keep in [None, Some(&keep as &Keep)] {
+            for keep in [None, Some(&keep)] {
                 let whole =
                     extract_file_keeping("nb.ipynb", FileKind::Notebook, bytes, &rules, keep);
                 let streamed =

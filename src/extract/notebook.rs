@@ -2,6 +2,7 @@
 //! IPython; `%pip install` / `!pip install` lines become dependency signals.
 //! Locations carry the 1-based cell index and the line within the cell.
 
+use super::pyscan::ImportFilter;
 use super::python;
 use super::requirements::pip_install_args;
 use crate::signal::{Extracted, Signal, SignalKind, to_u32};
@@ -179,12 +180,8 @@ pub fn extract(
     prune: &mut dyn FnMut(&mut Vec<Signal>),
     out: &mut Extracted,
 ) {
-    extract_from(
-        serde_json::Deserializer::from_str(text),
-        uri_prefixes,
-        prune,
-        out,
-    );
+    let de = serde_json::Deserializer::from_str(text);
+    extract_from(de, uri_prefixes, prune, None, out);
 }
 
 /// [`extract`] from any of serde_json's readers: a large notebook is read
@@ -193,10 +190,12 @@ pub fn extract_from<'de, R: serde_json::de::Read<'de>>(
     mut de: serde_json::Deserializer<R>,
     uri_prefixes: &[&str],
     prune: &mut dyn FnMut(&mut Vec<Signal>),
+    wanted: Option<&ImportFilter>,
     out: &mut Extracted,
 ) {
     let mut reader = Reader {
         uri_prefixes,
+        wanted,
         found: Extracted::default(),
         cells: 0,
         metadata: None,
@@ -223,6 +222,8 @@ pub fn extract_from<'de, R: serde_json::de::Read<'de>>(
 /// `metadata` kept (it may come after the cells), the rest skipped.
 struct Reader<'u> {
     uri_prefixes: &'u [&'u str],
+    /// Imports of a first module this refuses are not made.
+    wanted: Option<&'u ImportFilter<'u>>,
     found: Extracted,
     cells: usize,
     metadata: Option<Metadata>,
@@ -303,7 +304,7 @@ impl Reader<'_> {
             return;
         };
         let mut cell_out = Extracted::default();
-        python::extract(&source, true, self.uri_prefixes, &mut cell_out);
+        python::extract_wanted(&source, true, self.uri_prefixes, self.wanted, &mut cell_out);
         pip_lines(&source, &mut cell_out);
         for mut s in cell_out.signals {
             s.cell = Some(cell_no);

@@ -1023,33 +1023,34 @@ struct Reader<'s, 'o> {
     /// Python counts decorators as part of the definition.
     decorators: Option<usize>,
     error: Option<(usize, String)>,
+    /// Imports of a first module this refuses are not made.
+    wanted: Option<&'s ImportFilter<'s>>,
     out: &'o mut Extracted,
 }
+
+/// Whether an import of a first module (`a` of `a.b`) is wanted.
+pub type ImportFilter<'f> = dyn Fn(&str) -> bool + Sync + 'f;
 
 /// Signals of one Python source (a file, or a notebook cell when `notebook`:
 /// IPython `%magic`, `!shell` and `?help` lines are skipped). The first
 /// structural error is reported as FW002; the scan goes on past it.
 pub fn extract(source: &str, notebook: bool, uri_prefixes: &[&str], out: &mut Extracted) {
     let words = Words::find(source, uri_prefixes);
-    extract_with(source, notebook, uri_prefixes, words, out);
+    extract_with(source, notebook, uri_prefixes, words, None, out);
 }
 
-/// [`extract`] with the source's [`Words`] already found.
+/// [`extract`] with the source's [`Words`] already found, making no import
+/// `wanted` refuses.
 pub fn extract_with(
     source: &str,
     notebook: bool,
     uri_prefixes: &[&str],
     words: Words,
+    wanted: Option<&ImportFilter>,
     out: &mut Extracted,
 ) {
-    read(
-        source,
-        notebook,
-        uri_prefixes,
-        words,
-        Reading::SHORTEST,
-        out,
-    );
+    let reading = Reading::SHORTEST;
+    read(source, notebook, uri_prefixes, words, reading, wanted, out);
 }
 
 /// The shortcuts a reading takes, each of which must change no signal.
@@ -1083,7 +1084,7 @@ pub fn extract_reading(
     out: &mut Extracted,
 ) {
     let words = Words::find(source, uri_prefixes);
-    read(source, notebook, uri_prefixes, words, reading, out);
+    read(source, notebook, uri_prefixes, words, reading, None, out);
 }
 
 /// Reads a source, taking the shortcuts `reading` allows and `words` permit.
@@ -1093,6 +1094,7 @@ fn read(
     uri_prefixes: &[&str],
     words: Words,
     reading: Reading,
+    wanted: Option<&ImportFilter>,
     out: &mut Extracted,
 ) {
     let src = source.strip_prefix('\u{feff}').unwrap_or(source);
@@ -1123,6 +1125,7 @@ fn read(
         pending: None,
         decorators: None,
         error: None,
+        wanted,
         out,
     };
     let until = if reading.stop_early {
@@ -1184,7 +1187,7 @@ impl Reader<'_, '_> {
             .fold(Ctx::default(), |c, b| c.with(b.kind))
     }
 
-    fn emit(&mut self, kind: SignalKind, key: &str, offset: usize, ctx: Ctx) {
+    fn emit(&mut self, kind: SignalKind, key: impl Into<String>, offset: usize, ctx: Ctx) {
         let (line, column) = self.index.line_col(self.src, offset);
         let mut signal = Signal::new(kind, key, line, column);
         // Sorted and without repeats already: no copy to sort.
@@ -1342,19 +1345,28 @@ impl Reader<'_, '_> {
 
     /// `a.b.c` at the start of `toks`, and the index after it.
     fn chain(&self, toks: &[Tok]) -> Option<(String, usize)> {
-        let mut dotted = String::new();
-        let mut i = 0;
-        loop {
-            let t = toks.get(i).filter(|t| t.kind == K::Name)?;
-            dotted.push_str(self.text(t));
-            i += 1;
-            if toks.get(i).is_some_and(|t| t.kind == K::Dot) {
-                dotted.push('.');
-                i += 1;
-            } else {
-                return Some((dotted, i));
-            }
+        let end = chain_end(toks)?;
+        Some((self.dotted(&toks[..end]), end))
+    }
+
+    /// The names of a chain joined by dots, as one allocation.
+    fn dotted(&self, chain: &[Tok]) -> String {
+        let (first, last) = (&chain[0], &chain[chain.len() - 1]);
+        let span = &self.src[first.start..last.end];
+        // Most chains are written without spaces: the span is the name.
+        if chain.iter().map(|t| t.end - t.start).sum::<usize>() == span.len() {
+            return span.to_string();
         }
+        let mut dotted = String::with_capacity(span.len());
+        for t in chain {
+            dotted.push_str(self.text(t));
+        }
+        dotted
+    }
+
+    /// Whether an import of the chain starting at `first` is wanted.
+    fn wants(&self, first: &Tok) -> bool {
+        self.wanted.is_none_or(|wanted| wanted(self.text(first)))
     }
 
     fn simple_statements(&mut self, toks: &[Tok], ctx: Ctx) {
@@ -1384,8 +1396,11 @@ impl Reader<'_, '_> {
     fn import(&mut self, toks: &[Tok], ctx: Ctx) {
         let at = toks[0].start;
         let mut i = 1;
-        while let Some((module, end)) = self.chain(&toks[i..]) {
-            self.emit(SignalKind::Import, &module, at, ctx);
+        while let Some(end) = chain_end(&toks[i..]) {
+            if self.wants(&toks[i]) {
+                let module = self.dotted(&toks[i..i + end]);
+                self.emit(SignalKind::Import, module, at, ctx);
+            }
             match self.next_item(toks, i + end) {
                 Some(next) => i = next,
                 None => return,
@@ -1403,6 +1418,9 @@ impl Reader<'_, '_> {
 
     /// `from a.b import (c, d as e)`; relative imports name no package.
     fn import_from(&mut self, toks: &[Tok], ctx: Ctx) {
+        if toks.get(1).is_none_or(|first| !self.wants(first)) {
+            return;
+        }
         let Some((module, end)) = self.chain(&toks[1..]) else {
             return;
         };
@@ -1424,7 +1442,7 @@ impl Reader<'_, '_> {
                 None => break,
             }
         }
-        self.emit(SignalKind::Import, &module, toks[0].start, ctx);
+        self.emit(SignalKind::Import, module, toks[0].start, ctx);
         if let Some(signal) = self.out.signals.last_mut() {
             signal.names = names;
         }
@@ -1464,7 +1482,7 @@ impl Reader<'_, '_> {
             }
             if let Some(name) = self.whole_string(&target[end + 1..target.len() - 1]) {
                 let key = format!("{name}={value}");
-                self.emit(SignalKind::Env, &key, toks[0].start, ctx);
+                self.emit(SignalKind::Env, key, toks[0].start, ctx);
             }
         }
     }
@@ -1552,7 +1570,7 @@ impl Reader<'_, '_> {
             && self.uri_prefixes.iter().any(|p| value.starts_with(p))
         {
             let key: String = value.chars().take(200).collect();
-            self.emit(SignalKind::Uri, &key, run[0].start, ctx);
+            self.emit(SignalKind::Uri, key, run[0].start, ctx);
         }
     }
 
@@ -1591,13 +1609,13 @@ impl Reader<'_, '_> {
             "importlib.import_module" | "import_module" | "__import__"
         ) {
             if !first.is_empty() && !first.starts_with('.') {
-                self.emit(SignalKind::DynamicImport, &first, at, ctx);
+                self.emit(SignalKind::DynamicImport, first, at, ctx);
             }
         } else if callee.ends_with("environ.setdefault")
             && args[end].kind == K::Comma
             && let Some((second, _)) = self.argument(&args[end + 1..])
         {
-            self.emit(SignalKind::Env, &format!("{first}={second}"), at, ctx);
+            self.emit(SignalKind::Env, format!("{first}={second}"), at, ctx);
         }
     }
 
@@ -1608,6 +1626,21 @@ impl Reader<'_, '_> {
         let next = args.get(end)?;
         let ends = next.kind == K::Comma || (next.kind == K::Close && self.text(next) == ")");
         ends.then_some((value, end))
+    }
+}
+
+/// Where the dotted name `a.b.c` at the start of `toks` ends; `None` when
+/// they start with no name.
+fn chain_end(toks: &[Tok]) -> Option<usize> {
+    let mut i = 0;
+    loop {
+        toks.get(i).filter(|t| t.kind == K::Name)?;
+        i += 1;
+        if toks.get(i).is_some_and(|t| t.kind == K::Dot) {
+            i += 1;
+        } else {
+            return Some(i);
+        }
     }
 }
 
@@ -1773,6 +1806,43 @@ mod tests {
         assert_eq!(
             signals("@route('gs://b')\ndef f():\n    pass\nx = (\n", false),
             ["1:8 uri:gs://b function"]
+        );
+    }
+
+    #[test]
+    fn imports_the_filter_refuses_are_never_made() {
+        let src = "import os, torch . nn as nn\nfrom typing import Any\n\
+                   from torch.utils import (data, hooks)\nimport tensorflow\n\
+                   importlib.import_module('os')\n";
+        let keys = |wanted: Option<&ImportFilter>| {
+            let mut out = Extracted::default();
+            let words = Words::find(src, &[]);
+            extract_with(src, false, &[], words, wanted, &mut out);
+            let keys = out.signals.iter().map(|s| (s.key.clone(), s.names.clone()));
+            keys.collect::<Vec<_>>()
+        };
+        let names = |n: &[&str]| n.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+        let torch = |module: &str| module == "torch";
+        assert_eq!(
+            keys(Some(&torch)),
+            [
+                ("torch.nn".to_string(), names(&[])),
+                ("torch.utils".to_string(), names(&["data", "hooks"])),
+                // Dynamic imports are left to the caller's keeping.
+                ("os".to_string(), names(&[])),
+            ]
+        );
+        let all: Vec<String> = keys(None).into_iter().map(|(k, _)| k).collect();
+        assert_eq!(
+            all,
+            [
+                "os",
+                "torch.nn",
+                "typing",
+                "torch.utils",
+                "tensorflow",
+                "os"
+            ]
         );
     }
 

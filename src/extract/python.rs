@@ -5,6 +5,7 @@
 //! `setup.py`, parsed anyway for its `setup()` call, is read here, and this
 //! reading is the oracle the scan is tested against (`tests/python_scan.rs`).
 
+use super::pyscan::ImportFilter;
 use crate::signal::{Context, Extracted, LineIndex, Signal, SignalKind, to_u32};
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{Expr, ModModule, PySourceType, Stmt};
@@ -195,10 +196,21 @@ pub fn nesting_bound(source: &str) -> usize {
 
 /// Signals of one Python source (a file, or a notebook cell).
 pub fn extract(source: &str, notebook: bool, uri_prefixes: &[&str], out: &mut Extracted) {
+    extract_wanted(source, notebook, uri_prefixes, None, out);
+}
+
+/// [`extract`] making no import of a first module `wanted` refuses.
+pub fn extract_wanted(
+    source: &str,
+    notebook: bool,
+    uri_prefixes: &[&str],
+    wanted: Option<&ImportFilter>,
+    out: &mut Extracted,
+) {
     // No nesting guard: the scan keeps brackets in a vector, not on the stack.
     let words = super::pyscan::Words::find(source, uri_prefixes);
     if words.worth_reading() {
-        super::pyscan::extract_with(source, notebook, uri_prefixes, words, out);
+        super::pyscan::extract_with(source, notebook, uri_prefixes, words, wanted, out);
     }
 }
 
