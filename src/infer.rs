@@ -400,11 +400,13 @@ impl<'r> Tally<'r> {
     }
 
     /// [`Tally::add_file`] for signals already weighed ([`weighed_by`]).
-    pub fn add_weighed<'s>(
+    pub fn add_weighed<'s, W>(
         &mut self,
-        signals: impl IntoIterator<Item = (&'s Signal, Vec<(Counts<'r>, f64, &'r str)>)>,
+        signals: impl IntoIterator<Item = (&'s Signal, W)>,
         rules: &'r RuleSet,
-    ) {
+    ) where
+        W: IntoIterator<Item = (Counts<'r>, f64, &'r str)>,
+    {
         let mut best: SmallMap<&'r str, Candidate<'s, 'r>> = SmallMap::default();
         for (signal, weighed) in signals {
             for (target, weight, rule) in weighed {
@@ -515,23 +517,22 @@ pub enum Counts<'r> {
 /// Each rule a signal matches, with the evidence's weight (rounded, as
 /// reported) and the rule's file.
 pub fn weighed<'r>(signal: &Signal, rules: &'r RuleSet) -> Vec<(Counts<'r>, f64, &'r str)> {
-    weighed_by(signal, &rules.matching(signal), rules)
+    weighed_by(signal, &rules.matching(signal), rules).collect()
 }
 
 /// [`weighed`] for a signal whose matching rules (`ids`) are known.
-pub fn weighed_by<'r>(
-    signal: &Signal,
-    ids: &[usize],
+pub fn weighed_by<'r, 'a>(
+    signal: &'a Signal,
+    ids: &'a [usize],
     rules: &'r RuleSet,
-) -> Vec<(Counts<'r>, f64, &'r str)> {
+) -> impl Iterator<Item = (Counts<'r>, f64, &'r str)> + use<'r, 'a> {
     let ctx = rules.context_weight(&signal.context);
-    let mut out = Vec::new();
-    for &id in ids {
+    // npm rules are shared by package.json lines and JS imports.
+    let declared = matches!(signal.kind, SignalKind::Dependency | SignalKind::JsImport);
+    ids.iter().map(move |&id| {
         let rule = &rules.rules[id];
         let (target, weight) = match &rule.target {
             Target::Framework(f) => {
-                // npm rules are shared by package.json lines and JS imports.
-                let declared = matches!(signal.kind, SignalKind::Dependency | SignalKind::JsImport);
                 let share = if declared {
                     rules.scoring.manifest_weight
                 } else {
@@ -541,9 +542,8 @@ pub fn weighed_by<'r>(
             }
             Target::Goal(g) => (Counts::Goal(*g, id), rule.weight * ctx),
         };
-        out.push((target, round(weight), rule.file.as_str()));
-    }
-    out
+        (target, round(weight), rule.file.as_str())
+    })
 }
 
 /// Whether evidence of `weight` at `at` (cell, line, column) beats the

@@ -464,13 +464,19 @@ impl Matched {
         frameworks_in(&self.ids, rules)
     }
 
-    /// The frameworks an import puts to use: its own framework rules, plus
-    /// the frameworks whose `used-through` lists the imported distribution.
-    pub fn used_through(&self, rules: &RuleSet) -> BTreeSet<String> {
-        self.used_through_names(rules).map(str::to_string).collect()
+    /// Adds the frameworks an import puts to use to `names`, copying only
+    /// the names it lacks (most imports of a tree name a framework it has
+    /// seen): its own framework rules, plus the frameworks whose
+    /// `used-through` lists the imported distribution.
+    pub fn note_used_through(&self, rules: &RuleSet, names: &mut BTreeSet<String>) {
+        for name in self.used_through_names(rules) {
+            if !names.contains(name) {
+                names.insert(name.to_string());
+            }
+        }
     }
 
-    /// [`Matched::used_through`], borrowed, repeats and all.
+    /// The frameworks an import puts to use, borrowed, repeats and all.
     fn used_through_names<'r>(&self, rules: &'r RuleSet) -> impl Iterator<Item = &'r str> {
         let through = self
             .through

@@ -239,7 +239,7 @@ impl<'r> UnitFacts<'r> {
         tree.rollup.add_weighed(weighed(), rules);
         for (s, m) in signals.into_iter().zip(matched) {
             if judge::is_import(&s) {
-                tree.imported.extend(m.used_through(rules));
+                m.note_used_through(rules, &mut tree.imported);
             }
             match s.kind {
                 SignalKind::Dependency => self.dependencies.push(s),
