@@ -132,7 +132,10 @@ fn rule_file(source: &str) -> String {
 
 /// `a` of `a.b.c`.
 fn top_module(module: &str) -> &str {
-    module.split('.').next().unwrap_or(module)
+    // A loop over the bytes: names are short, and a scan asks this of every
+    // import, where `split` cost a searcher each.
+    let end = module.bytes().position(|b| b == b'.');
+    end.map_or(module, |end| &module[..end])
 }
 
 /// Everything fwlint knows, compiled for lookups.

@@ -47,6 +47,13 @@ fn each_normal_char(name: &str, mut push: impl FnMut(char)) {
 /// Whether `name` normalises to a key of `dists`; without allocating for
 /// an ASCII name of up to 64 bytes (a scan asks this of most imports).
 pub fn normalizes_into<V>(name: &str, dists: &HashMap<String, V>) -> bool {
+    // Most imports name a lowercase module without separators: its own form.
+    if name
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    {
+        return dists.contains_key(name);
+    }
     let mut buffer = [0u8; 64];
     match ascii_normalized(name, &mut buffer) {
         Some(normal) => dists.contains_key(normal),
@@ -181,6 +188,23 @@ mod tests {
             } else {
                 proptest::prop_assert_eq!(in_place, None);
             }
+        }
+
+        /// A name is in a map of normalised names when its own normal form
+        /// is, whichever path the check takes.
+        #[test]
+        fn a_name_normalizes_into_a_map_holding_its_normal_form(
+            name in "[a-zA-Z0-9._é-]{0,70}",
+            other in "[a-z0-9._-]{0,12}",
+            own in proptest::bool::ANY,
+        ) {
+            let mut dists = super::HashMap::default();
+            dists.insert(normalize_dist(&other), ());
+            if own {
+                dists.insert(normalize_dist(&name), ());
+            }
+            let expected = dists.contains_key(&normalize_dist(&name));
+            proptest::prop_assert_eq!(super::normalizes_into(&name, &dists), expected);
         }
     }
 
