@@ -91,9 +91,14 @@ pub fn extract_file_keeping(
         }
         FileKind::Notebook => {
             let text = text_of(bytes, &mut out);
-            let de = serde_json::Deserializer::from_str(&text);
             let wanted = keep.map(|k| k.import);
-            notebook::extract_from(de, &uri, &mut pruning(rel, rules, keep), wanted, &mut out);
+            notebook::extract(
+                &text,
+                &uri,
+                &mut pruning(rel, rules, keep),
+                wanted,
+                &mut out,
+            );
         }
         FileKind::Requirements => requirements::extract(rel, &text_of(bytes, &mut out), &mut out),
         FileKind::Pyproject => manifest::pyproject(&text_of(bytes, &mut out), &mut out),

@@ -178,10 +178,11 @@ pub fn extract(
     text: &str,
     uri_prefixes: &[&str],
     prune: &mut dyn FnMut(&mut Vec<Signal>),
+    wanted: Option<&ImportFilter>,
     out: &mut Extracted,
 ) {
     let de = serde_json::Deserializer::from_str(text);
-    extract_from(de, uri_prefixes, prune, None, out);
+    extract_from(de, uri_prefixes, prune, wanted, out);
 }
 
 /// [`extract`] from any of serde_json's readers: a large notebook is read
@@ -466,7 +467,7 @@ mod tests {
  {"cell_type": "code", "source": "!pip install tensorflow==2.15\nfrom sklearn import svm"}
 ], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}"##;
         let mut out = Extracted::default();
-        extract(nb, &[], &mut |_| {}, &mut out);
+        extract(nb, &[], &mut |_| {}, None, &mut out);
         let got: Vec<_> = out
             .signals
             .iter()
@@ -494,7 +495,7 @@ mod tests {
  {"cell_type": "code", "source": "%%time\nimport jax\n"}
 ], "metadata": {"kernelspec": {"language": "python"}}, "nbformat": 4}"##;
         let mut out = Extracted::default();
-        extract(nb, &[], &mut |_| {}, &mut out);
+        extract(nb, &[], &mut |_| {}, None, &mut out);
         let got: Vec<_> = out
             .signals
             .iter()
@@ -506,14 +507,14 @@ mod tests {
         let r = r##"{"cells": [{"cell_type": "code", "source": "library(torch)\nx <- 1"}],
  "metadata": {"kernelspec": {"language": "R", "name": "ir"}}, "nbformat": 4}"##;
         let mut out = Extracted::default();
-        extract(r, &[], &mut |_| {}, &mut out);
+        extract(r, &[], &mut |_| {}, None, &mut out);
         assert!(out.signals.is_empty() && out.diagnostics.is_empty());
     }
 
     #[test]
     fn broken_json_is_a_diagnostic() {
         let mut out = Extracted::default();
-        extract("{\"cells\": [", &[], &mut |_| {}, &mut out);
+        extract("{\"cells\": [", &[], &mut |_| {}, None, &mut out);
         assert_eq!(out.diagnostics[0].code, "FW002");
         // Cells are read as the JSON is parsed; a notebook broken after
         // good cells still gives its one diagnostic and nothing else.
@@ -522,6 +523,7 @@ mod tests {
             r#"{"cells": [{"cell_type": "code", "source": "import torch\n"}], "metadata": "#,
             &[],
             &mut |_| {},
+            None,
             &mut out,
         );
         assert!(out.signals.is_empty());
@@ -531,6 +533,7 @@ mod tests {
             r#"{"metadata": {}, "nbformat": 4}"#,
             &[],
             &mut |_| {},
+            None,
             &mut out,
         );
         assert!(out.diagnostics[0].message.contains("missing field `cells`"));
@@ -541,11 +544,11 @@ mod tests {
         let nb = r#"{"cells": [{"cell_type": "code", "source": ["import torch\n"]}],
  "metadata": {"kernelspec": {"language": "julia"}}, "nbformat": 4}"#;
         let mut out = Extracted::default();
-        extract(nb, &[], &mut |_| {}, &mut out);
+        extract(nb, &[], &mut |_| {}, None, &mut out);
         assert!(out.signals.is_empty() && out.diagnostics.is_empty());
         let python = nb.replace("julia", "python");
         let mut out = Extracted::default();
-        extract(&python, &[], &mut |_| {}, &mut out);
+        extract(&python, &[], &mut |_| {}, None, &mut out);
         assert_eq!(out.signals.len(), 1);
     }
 }

@@ -1418,12 +1418,13 @@ impl Reader<'_, '_> {
 
     /// `from a.b import (c, d as e)`; relative imports name no package.
     fn import_from(&mut self, toks: &[Tok], ctx: Ctx) {
-        if toks.get(1).is_none_or(|first| !self.wants(first)) {
-            return;
-        }
-        let Some((module, end)) = self.chain(&toks[1..]) else {
+        let Some(end) = chain_end(&toks[1..]) else {
             return;
         };
+        if !self.wants(&toks[1]) {
+            return;
+        }
+        let module = self.dotted(&toks[1..1 + end]);
         // Without its `import`, `from a` is no import: and reading may stop
         // after the last `import` (see `Words::read_until`).
         let mut i = 1 + end;
