@@ -145,9 +145,11 @@ impl FileKind {
 
 /// Classifies a relative `/`-separated path by name.
 pub fn classify(rel: &str) -> FileKind {
-    let name = rel.rsplit('/').next().unwrap_or(rel);
+    // Cut at the last `/` found byte by byte, and no lowercase copy of the
+    // parent: the walk classifies every file it finds.
+    let (dir, name) = split_last(rel);
+    let parent = split_last(dir).1;
     let lower = name.to_ascii_lowercase();
-    let parent = rel.rsplit('/').nth(1).unwrap_or("").to_ascii_lowercase();
     match lower.as_str() {
         "setup.py" => return FileKind::SetupPy,
         "pyproject.toml" => return FileKind::Pyproject,
@@ -220,7 +222,7 @@ pub fn classify(rel: &str) -> FileKind {
     if lower.ends_with(".ipynb") {
         return FileKind::Notebook;
     }
-    if is_requirements(&lower, &parent) {
+    if is_requirements(&lower, parent) {
         return FileKind::Requirements;
     }
     if (lower.starts_with("environment") || lower.starts_with("conda"))
@@ -237,9 +239,19 @@ pub fn classify(rel: &str) -> FileKind {
     FileKind::Other
 }
 
+/// What comes before the last `/` and after it (`""` and all without one).
+fn split_last(path: &str) -> (&str, &str) {
+    match path.bytes().rposition(|b| b == b'/') {
+        Some(slash) => (&path[..slash], &path[slash + 1..]),
+        None => ("", path),
+    }
+}
+
+/// `parent`: the name of the folder the file is in, as spelled.
 fn is_requirements(lower: &str, parent: &str) -> bool {
     let text = lower.ends_with(".txt") || lower.ends_with(".in");
-    text && (lower.contains("requirements") || parent == "requirements" || parent == "reqs")
+    let folder = |name: &str| parent.eq_ignore_ascii_case(name);
+    text && (lower.contains("requirements") || folder("requirements") || folder("reqs"))
 }
 
 fn is_readme(lower: &str, rel: &str) -> bool {
@@ -489,7 +501,13 @@ fn strip_plain<'p>(path: &'p str, base: &str) -> Option<&'p str> {
 /// Whether a path's text is its parts joined by `/` already: no root, no
 /// empty part, no `.` part.
 fn is_plain(rel: &str) -> bool {
-    rel.is_empty() || rel.split('/').all(|part| !part.is_empty() && part != ".")
+    // Split on the byte: a `char` searcher per part cost more than the
+    // rest of `relative` (it runs for every file the walk finds).
+    rel.is_empty()
+        || rel
+            .as_bytes()
+            .split(|&b| b == b'/')
+            .all(|part| !part.is_empty() && part != b".")
 }
 
 /// [`relative`]'s definition: the parts of `rel`, `.` dropped, joined by `/`.
@@ -562,6 +580,9 @@ mod tests {
         assert_eq!(classify("nb/Intro.ipynb"), FileKind::Notebook);
         assert_eq!(classify("requirements-dev.txt"), FileKind::Requirements);
         assert_eq!(classify("requirements/base.in"), FileKind::Requirements);
+        // The folder the file is in, in any case; not one further up.
+        assert_eq!(classify("svc/Reqs/base.txt"), FileKind::Requirements);
+        assert_eq!(classify("reqs/svc/base.txt"), FileKind::Other);
         assert_eq!(classify("dev-requirements.txt"), FileKind::Requirements);
         assert_eq!(classify("notes.txt"), FileKind::Other);
         assert_eq!(classify("environment-gpu.yml"), FileKind::CondaEnv);

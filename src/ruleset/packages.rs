@@ -153,7 +153,7 @@ impl Packages {
     /// prefix). Borrowed in the common cases: a scan asks for every import.
     pub fn dist_of_import<'a>(&'a self, module: &'a str) -> Cow<'a, str> {
         let mut best: Option<&String> = None;
-        for (i, _) in module.match_indices('.').chain([(module.len(), "")]) {
+        for i in super::prefix_ends(module) {
             if let Some(d) = self.by_import.get(&module[..i]) {
                 best = Some(d);
             }
