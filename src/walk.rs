@@ -336,17 +336,19 @@ pub fn visit<S: Send>(
     let mut builder = builder(root, opts);
     builder.threads(opts.threads);
     let out = Mutex::new(WalkResult::default());
+    let relative = Relative::new(base);
     builder.build_parallel().run(|| {
         let out = &out;
         let mut state = Finishing {
             state: Some(start()),
             finish,
         };
+        let relative = &relative;
         Box::new(move |entry| {
             match entry {
                 Err(err) => {
                     let path = error_path(&err)
-                        .map(|p| relative(&p, base))
+                        .map(|p| relative.of(&p))
                         .unwrap_or_default();
                     lock(out).errors.push((path, err.to_string()));
                 }
@@ -361,7 +363,7 @@ pub fn visit<S: Send>(
                         lock(out).not_regular += 1;
                         return WalkState::Continue;
                     }
-                    let rel = relative(e.path(), base);
+                    let rel = relative.of(e.path());
                     let file = FileEntry {
                         kind: classify(&rel),
                         rel,
@@ -402,9 +404,12 @@ fn builder(root: &Path, opts: &WalkOptions) -> WalkBuilder {
         if e.depth() == 0 {
             return true;
         }
+        // The bytes first: a name's text is needed only for dot-names.
+        if !e.file_name().as_encoded_bytes().starts_with(b".") {
+            return true;
+        }
         let name = e.file_name().to_string_lossy();
-        !name.starts_with('.')
-            || (name != ".git" && (hidden || SIGNAL_DOTFILES.contains(&name.as_ref())))
+        name != ".git" && (hidden || SIGNAL_DOTFILES.contains(&name.as_ref()))
     });
     builder
 }
@@ -418,12 +423,13 @@ pub fn visit_depth_first(
     opts: &WalkOptions,
     each: &mut dyn FnMut(FileEntry),
 ) {
+    let relative = Relative::new(base);
     for entry in builder(root, opts).build() {
         let Ok(e) = entry else { continue };
         if !e.file_type().is_some_and(|t| t.is_file()) {
             continue;
         }
-        let rel = relative(e.path(), base);
+        let rel = relative.of(e.path());
         each(FileEntry {
             kind: classify(&rel),
             rel,
@@ -464,38 +470,69 @@ fn error_path(err: &ignore::Error) -> Option<PathBuf> {
 
 /// `path` relative to `base`, `/`-separated; `.` for the base itself.
 pub fn relative(path: &Path, base: &Path) -> String {
-    let plain = (path.to_str().zip(base.to_str())).and_then(|(p, b)| strip_plain(p, b));
-    let rel = plain.map_or_else(|| path.strip_prefix(base).unwrap_or(path), Path::new);
-    // Most paths a walk gives are spelled as their parts joined: one copy
-    // instead of a string a part (a walk's second largest cost per file).
-    match rel.to_str() {
-        Some(plain) if cfg!(unix) && is_plain(plain) => {
-            if plain.is_empty() {
-                ".".to_string()
-            } else {
-                plain.to_string()
-            }
-        }
-        _ => joined_parts(rel),
-    }
+    Relative::new(base).of(path)
 }
 
-/// `path` past `base` and the `/` after it, when `base` is plain (but for
-/// a root) and `path` starts with it: as `Path::strip_prefix` would give
-/// it, without taking both apart.
-fn strip_plain<'p>(path: &'p str, base: &str) -> Option<&'p str> {
-    let plain = match base.strip_prefix('/') {
-        Some(inner) => inner.is_empty() || is_plain(inner),
-        None => !base.is_empty() && is_plain(base),
-    };
-    let rest = path.strip_prefix(base).filter(|_| plain && cfg!(unix))?;
-    let rest = if base == "/" {
-        rest
-    } else {
-        rest.strip_prefix('/')?
-    };
-    // A second `/` would make the rest a root of its own.
-    (!rest.starts_with('/')).then_some(rest)
+/// [`relative`] to one base, for every path a walk finds: the base is
+/// looked at once, and a path that starts with it as text is cut there
+/// without being taken apart.
+pub struct Relative<'b> {
+    base: &'b Path,
+    /// The base's text, when it is plain (but for a root).
+    plain: Option<&'b str>,
+}
+
+impl<'b> Relative<'b> {
+    pub fn new(base: &'b Path) -> Relative<'b> {
+        let plain = base.to_str().filter(|b| {
+            let plain = match b.strip_prefix('/') {
+                Some(inner) => inner.is_empty() || is_plain(inner),
+                None => !b.is_empty() && is_plain(b),
+            };
+            plain && cfg!(unix)
+        });
+        Relative { base, plain }
+    }
+
+    pub fn of(&self, path: &Path) -> String {
+        // Most paths a walk gives are spelled as their parts joined: one
+        // copy instead of a string a part.
+        match self.cut(path) {
+            Some("") => ".".to_string(),
+            Some(rest) => rest.to_string(),
+            None => self.by_parts(path),
+        }
+    }
+
+    /// `path` past the base and the `/` after it, when that is plain text.
+    fn cut<'p>(&self, path: &'p Path) -> Option<&'p str> {
+        let base = self.plain?;
+        let rest = path.as_os_str().as_encoded_bytes();
+        let rest = rest.strip_prefix(base.as_bytes())?;
+        let rest = if base == "/" {
+            rest
+        } else {
+            rest.strip_prefix(b"/")?
+        };
+        // The base is text, so the rest is if the path is.
+        let rest = std::str::from_utf8(rest).ok()?;
+        // A second `/` would make the rest a root of its own.
+        (!rest.starts_with('/') && is_plain(rest)).then_some(rest)
+    }
+
+    fn by_parts(&self, path: &Path) -> String {
+        let rel = path.strip_prefix(self.base).unwrap_or(path);
+        match rel.to_str() {
+            Some(plain) if cfg!(unix) && is_plain(plain) => {
+                if plain.is_empty() {
+                    ".".to_string()
+                } else {
+                    plain.to_string()
+                }
+            }
+            _ => joined_parts(rel),
+        }
+    }
 }
 
 /// Whether a path's text is its parts joined by `/` already: no root, no

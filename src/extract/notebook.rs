@@ -350,10 +350,15 @@ fn python_of_cell(source: String) -> Option<String> {
     })
 }
 
+/// The searcher for `install`, built once: a cell is often shorter than
+/// what building one costs.
+static INSTALL: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"install"));
+
 /// `%pip install x`, `!pip install x`, `!python -m pip install x`, `%conda install x`.
 fn pip_lines(source: &str, out: &mut Extracted) {
     // Every command below installs: most cells need no look at their lines.
-    if memchr::memmem::find(source.as_bytes(), b"install").is_none() {
+    if INSTALL.find(source.as_bytes()).is_none() {
         return;
     }
     for (i, line) in source.lines().enumerate() {

@@ -120,6 +120,32 @@ static IMPORT: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
 static ENVIRON: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
     std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"environ"));
 
+thread_local! {
+    /// Searchers for the rules' URI prefixes, built once a thread.
+    static FINDERS: std::cell::RefCell<Vec<memchr::memmem::Finder<'static>>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` with a searcher for `word`: building one for each source cost
+/// as much as searching a small one.
+fn with_finder<T>(word: &str, f: impl FnOnce(&memchr::memmem::Finder) -> T) -> T {
+    FINDERS.with(|cell| {
+        let mut finders = cell.borrow_mut();
+        let at = match finders.iter().position(|x| x.needle() == word.as_bytes()) {
+            Some(at) => at,
+            None => {
+                // A thread sees the prefixes of a ruleset or two.
+                if finders.len() >= 64 {
+                    finders.clear();
+                }
+                finders.push(memchr::memmem::Finder::new(word.as_bytes()).into_owned());
+                finders.len() - 1
+            }
+        };
+        f(&finders[at])
+    })
+}
+
 /// Notes where the words `found` start, up to one past `most` in all;
 /// whether there was any.
 fn note_hot(hot: &mut Vec<usize>, most: usize, found: impl Iterator<Item = usize>) -> bool {
@@ -160,8 +186,9 @@ impl Words {
         let environ = note_hot(&mut hot, most, ENVIRON.find_iter(bytes));
         let mut uris = false;
         for prefix in uri_prefixes {
-            let found = memchr::memmem::find_iter(bytes, prefix.as_bytes());
-            uris |= note_hot(&mut hot, most, found);
+            uris |= with_finder(prefix, |finder| {
+                note_hot(&mut hot, most, finder.find_iter(bytes))
+            });
         }
         let calls = last_call_import.is_some() || environ;
         let dense = hot.len() > most;
