@@ -925,11 +925,13 @@ fn walk_in_order(
         closed: vec![false; roots.len()],
         tx,
     };
-    if let Some(files) = held {
+    if let Some(mut files) = held {
         // In path order, the files under a folder are one run, as depth
         // first: a folder's path is a prefix of theirs and no other's.
-        let give = &mut |file: HeldFile| walker.file(file.entry(base));
-        give_sorted(files, 0, SORTED_AT_ONCE, give);
+        files.sort_unstable_by(|a, b| a.rel.cmp(&b.rel));
+        for file in files {
+            walker.file(file.entry(base));
+        }
     } else {
         let mut paths: Vec<(String, &PathBuf)> =
             paths.iter().map(|p| (walk::relative(p, base), p)).collect();
@@ -951,53 +953,6 @@ fn walk_in_order(
             walker.close(unit, 0);
         }
     }
-}
-
-/// Files sorted at once by [`give_sorted`]; more are split by folder.
-const SORTED_AT_ONCE: usize = 2048;
-
-/// Gives `files`, which share their first `depth` path parts, in path
-/// order. A large set is split by its next part and each piece sorted only
-/// when its turn comes: sorting all of synth100000's names at once kept
-/// the pool waiting for its first batch (~15 ms, a core idle). Pieces in
-/// the order of their keys are in path order: every path of a piece starts
-/// with its key (`a/` for a folder, the name for a file), and the paths
-/// starting with a folder's key are one run in path order.
-fn give_sorted(
-    mut files: Vec<HeldFile>,
-    depth: usize,
-    at_once: usize,
-    give: &mut dyn FnMut(HeldFile),
-) {
-    if files.len() <= at_once {
-        files.sort_unstable_by(|a, b| a.rel.cmp(&b.rel));
-        return files.into_iter().for_each(give);
-    }
-    let mut pieces: BTreeMap<String, Vec<HeldFile>> = BTreeMap::new();
-    for file in files {
-        let key = &file.rel[..key_len(&file.rel, depth)];
-        match pieces.get_mut(key) {
-            Some(piece) => piece.push(file),
-            None => {
-                pieces.insert(key.to_string(), vec![file]);
-            }
-        }
-    }
-    for (key, piece) in pieces {
-        if key.ends_with('/') {
-            give_sorted(piece, depth + 1, at_once, give);
-        } else {
-            // A file's own key (one path given twice): nothing to split.
-            piece.into_iter().for_each(&mut *give);
-        }
-    }
-}
-
-/// The length of `rel`'s first `depth + 1` parts, with the `/` after them
-/// if there is one.
-fn key_len(rel: &str, depth: usize) -> usize {
-    let mut slashes = rel.bytes().enumerate().filter(|&(_, b)| b == b'/');
-    slashes.nth(depth).map_or(rel.len(), |(at, _)| at + 1)
 }
 
 /// Bytes of names the first walk may hold for the reading pass: about a
@@ -1324,38 +1279,6 @@ mod tests {
     use super::{extract_entry, join_inside};
     use crate::ruleset::RuleSet;
     use crate::walk::{FileEntry, FileKind};
-
-    proptest::proptest! {
-        /// Given a piece at a time, names still come in path order, among
-        /// them names whose folders sort apart from their text (`a.b/x`
-        /// before `a/x`) and a name given twice.
-        #[test]
-        fn names_split_by_folder_come_in_path_order(
-            paths in proptest::collection::vec(
-                proptest::collection::vec(
-                    proptest::sample::select(vec!["a", "a.b", "a-b", "b", "x.py"]),
-                    1..5,
-                ),
-                0..40,
-            ),
-            at_once in 1usize..4,
-        ) {
-            let names: Vec<String> = paths.iter().map(|p| p.join("/")).collect();
-            let held = names
-                .iter()
-                .map(|rel| super::HeldFile {
-                    rel: rel.clone(),
-                    path: None,
-                    kind: FileKind::Other,
-                })
-                .collect();
-            let mut given = Vec::new();
-            super::give_sorted(held, 0, at_once, &mut |f| given.push(f.rel));
-            let mut sorted = names;
-            sorted.sort();
-            proptest::prop_assert_eq!(given, sorted);
-        }
-    }
 
     #[test]
     fn a_file_that_vanished_is_a_diagnostic() {
