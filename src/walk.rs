@@ -486,7 +486,7 @@ impl<'b> Relative<'b> {
     pub fn new(base: &'b Path) -> Relative<'b> {
         let plain = base.to_str().filter(|b| {
             let plain = match b.strip_prefix('/') {
-                Some(inner) => inner.is_empty() || is_plain(inner),
+                Some(inner) => is_plain(inner),
                 None => !b.is_empty() && is_plain(b),
             };
             plain && cfg!(unix)
@@ -497,10 +497,13 @@ impl<'b> Relative<'b> {
     pub fn of(&self, path: &Path) -> String {
         // Most paths a walk gives are spelled as their parts joined: one
         // copy instead of a string a part.
-        match self.cut(path) {
-            Some("") => ".".to_string(),
-            Some(rest) => rest.to_string(),
-            None => self.by_parts(path),
+        if let Some(rest) = self.cut(path) {
+            return named(rest);
+        }
+        let rel = path.strip_prefix(self.base).unwrap_or(path);
+        match rel.to_str() {
+            Some(plain) if cfg!(unix) && is_plain(plain) => named(plain),
+            _ => joined_parts(rel),
         }
     }
 
@@ -519,20 +522,11 @@ impl<'b> Relative<'b> {
         // A second `/` would make the rest a root of its own.
         (!rest.starts_with('/') && is_plain(rest)).then_some(rest)
     }
+}
 
-    fn by_parts(&self, path: &Path) -> String {
-        let rel = path.strip_prefix(self.base).unwrap_or(path);
-        match rel.to_str() {
-            Some(plain) if cfg!(unix) && is_plain(plain) => {
-                if plain.is_empty() {
-                    ".".to_string()
-                } else {
-                    plain.to_string()
-                }
-            }
-            _ => joined_parts(rel),
-        }
-    }
+/// A plain relative path's name: `.` for the base itself.
+fn named(rel: &str) -> String {
+    if rel.is_empty() { "." } else { rel }.to_string()
 }
 
 /// Whether a path's text is its parts joined by `/` already: no root, no

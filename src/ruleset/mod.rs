@@ -132,14 +132,12 @@ fn rule_file(source: &str) -> String {
 
 /// `a` of `a.b.c`.
 fn top_module(module: &str) -> &str {
-    // A loop over the bytes: names are short, and a scan asks this of every
-    // import, where `split` cost a searcher each.
-    let end = module.bytes().position(|b| b == b'.');
-    end.map_or(module, |end| &module[..end])
+    &module[..prefix_ends(module).next().unwrap_or(module.len())]
 }
 
 /// The lengths of a dotted name's prefixes, shortest first: 1 and 3 and 5
-/// for `a.b.c`. Found byte by byte, for the same reason as [`top_module`].
+/// for `a.b.c`. A loop over the bytes: names are short, and a scan asks
+/// this of every import, where `split` cost a searcher each.
 fn prefix_ends(module: &str) -> impl Iterator<Item = usize> + '_ {
     let dots = module.bytes().enumerate().filter(|&(_, b)| b == b'.');
     dots.map(|(i, _)| i).chain([module.len()])
